@@ -1,0 +1,143 @@
+/**
+ * The message header as plugins see it: an ordered list of fields. Names are case-insensitive;
+ * values keep their folding so an unchanged header is written back byte for byte.
+ */
+
+export interface HeaderField {
+  /** The name as written. */
+  readonly name: string
+  /** The raw value after the colon, folding (CRLF + WSP) included, without the final CRLF. */
+  readonly raw: string
+}
+
+/** Removes folding and the single leading space after the colon. */
+export function unfold(raw: string): string {
+  return raw
+    .replace(/\r?\n(?=[ \t])/g, '')
+    .replace(/^[ \t]+/, '')
+    .replace(/[ \t]+$/, '')
+}
+
+const NAME_RE = /^[\x21-\x39\x3b-\x7e]+$/
+
+export class Header {
+  readonly #fields: HeaderField[] = []
+  /** Lines that were not fields (no colon) are kept so the message is not changed by parsing. */
+  readonly #junk: string[] = []
+
+  /** Parses a header block (CRLF or LF line ends; the blank line may be present or not). */
+  static parse(block: string): Header {
+    const header = new Header()
+    const lines = block.split(/\r?\n/)
+    let name: string | undefined
+    let value = ''
+    const flush = () => {
+      if (name !== undefined) header.#fields.push({ name, raw: value })
+      name = undefined
+      value = ''
+    }
+    for (const line of lines) {
+      if (line === '') break
+      if ((line[0] === ' ' || line[0] === '\t') && name !== undefined) {
+        value += `\r\n${line}`
+        continue
+      }
+      flush()
+      const colon = line.indexOf(':')
+      const candidate = colon > 0 ? line.slice(0, colon).trimEnd() : ''
+      if (candidate && NAME_RE.test(candidate)) {
+        name = candidate
+        value = line.slice(colon + 1)
+      } else header.#junk.push(line)
+    }
+    flush()
+    return header
+  }
+
+  /** Every field, in order. */
+  get fields(): readonly HeaderField[] {
+    return this.#fields
+  }
+
+  /** Lines of the original block that were not fields. */
+  get malformed(): readonly string[] {
+    return this.#junk
+  }
+
+  /** Unfolded values of every field with this name, in order. */
+  getAll(name: string): string[] {
+    const lower = name.toLowerCase()
+    const out: string[] = []
+    for (const f of this.#fields) if (f.name.toLowerCase() === lower) out.push(unfold(f.raw))
+    return out
+  }
+
+  /** The unfolded value of the first (or `index`th) field with this name. */
+  get(name: string, index = 0): string | undefined {
+    return this.getAll(name)[index]
+  }
+
+  has(name: string): boolean {
+    const lower = name.toLowerCase()
+    return this.#fields.some((f) => f.name.toLowerCase() === lower)
+  }
+
+  count(name: string): number {
+    const lower = name.toLowerCase()
+    let n = 0
+    for (const f of this.#fields) if (f.name.toLowerCase() === lower) n++
+    return n
+  }
+
+  /**
+   * Adds a field. By default it is prepended (trace and result headers go on top, RFC 5321
+   * §4.4); pass `'append'` to add at the end.
+   */
+  add(name: string, value: string, where: 'prepend' | 'append' = 'prepend'): void {
+    if (!NAME_RE.test(name)) throw new TypeError(`Bad header field name: ${JSON.stringify(name)}`)
+    if (/[\r\n]/.test(value.replace(/\r\n[ \t]/g, '')))
+      throw new TypeError('Header value has a line break that is not folding')
+    const field = { name, raw: ` ${value}` }
+    if (where === 'prepend') this.#fields.unshift(field)
+    else this.#fields.push(field)
+  }
+
+  /** Deletes every field with this name, or only its `index`th occurrence. Returns how many went. */
+  delete(name: string, index?: number): number {
+    const lower = name.toLowerCase()
+    let seen = 0
+    let removed = 0
+    for (let i = 0; i < this.#fields.length; i++) {
+      if (this.#fields[i]!.name.toLowerCase() !== lower) continue
+      if (index === undefined || seen === index) {
+        this.#fields.splice(i--, 1)
+        removed++
+      }
+      seen++
+    }
+    return removed
+  }
+
+  /** Renames every field with this name (e.g. Authentication-Results → Original-Authentication-Results). */
+  rename(from: string, to: string): number {
+    if (!NAME_RE.test(to)) throw new TypeError(`Bad header field name: ${JSON.stringify(to)}`)
+    const lower = from.toLowerCase()
+    let n = 0
+    for (let i = 0; i < this.#fields.length; i++) {
+      const f = this.#fields[i]!
+      if (f.name.toLowerCase() === lower) {
+        this.#fields[i] = { name: to, raw: f.raw }
+        n++
+      }
+    }
+    return n
+  }
+
+  /** The header block with CRLF line ends, ending with the blank line that separates the body. */
+  toString(): string {
+    let out = ''
+    for (const f of this.#fields) out += `${f.name}:${f.raw}\r\n`
+    for (const line of this.#junk) out += `${line}\r\n`
+    return `${out}\r\n`
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The plugin host: everything a server needs around the hooks, in one object. It reads the
+ * config directory, builds the shared services (logger, DNS, store), loads `config/plugins`
+ * and wires the `logging` and `config` hooks. The engine (and tests) create one per config.
+ */
+import path from 'node:path'
+import { OK } from './codes.js'
+import { ConfigDir, type ConfigDirOptions } from './config-dir.js'
+import { HookDispatcher } from './dispatcher.js'
+import { createDnsResolver, type DnsResolver, parseDnsServers } from './dns.js'
+import { checkPlugins, PluginLoadError, type ResolvedPlugin, resolvePlugins } from './loader.js'
+import {
+  createLogger,
+  LOG,
+  type LogEntry,
+  type LogLevel,
+  parseLevel,
+  parseLevelAdjust,
+  type RootLogger,
+  stderrSink,
+} from './logger.js'
+import type { PluginDefinition } from './plugin.js'
+import { PluginArgs } from './plugin-args.js'
+import { ConfigService } from './plugin-config.js'
+import { parsePluginLines } from './plugins-file.js'
+import { MemoryStore, prefixedStore, type Store } from './store.js'
+import { CORE_VERSION } from './version.js'
+
+export interface PluginHostOptions {
+  /** The config directory (qpsmtpd layout). */
+  configDir: string
+  /** Plugins given in code; a `config/plugins` line names them like installed ones. */
+  definitions?: readonly PluginDefinition[]
+  /** Used instead of `config/plugins` (embedding): lines as they would be written there. */
+  pluginLines?: readonly string[]
+  /** Where to look for plugin packages (default: the config dir, then the working directory). */
+  searchDirs?: readonly string[]
+  store?: Store
+  dns?: DnsResolver
+  log?: RootLogger
+  config?: ConfigDirOptions
+  /** Version the plugins are checked against (tests use it to simulate another core). */
+  coreVersion?: string
+}
+
+/** A loaded plugin, as `postern plugins` prints it. */
+export interface LoadedPluginInfo {
+  readonly instance: string
+  readonly name: string
+  readonly packageName?: string
+  readonly packageVersion?: string
+  readonly core: string
+  readonly hooks: readonly string[]
+}
+
+export interface PluginHost {
+  readonly coreVersion: string
+  readonly config: ConfigService
+  readonly dispatcher: HookDispatcher
+  readonly log: RootLogger
+  readonly dns: DnsResolver
+  readonly store: Store
+  readonly plugins: readonly LoadedPluginInfo[]
+  /** Unloads plugins (their setup signal aborts) and stops watching files; closes the store. */
+  close(): Promise<void>
+}
+
+const DEFAULT_TIMEOUT_S = 30
+
+function pluginLinesFrom(config: ConfigDir, given: readonly string[] | undefined) {
+  if (!given) return parsePluginLines(config.lines('plugins'))
+  return parsePluginLines(
+    given
+      .map((value, i) => ({ value, file: '(plugins option)', line: i + 1 }))
+      .filter((l) => l.value.trim() && !l.value.trim().startsWith('#')),
+  )
+}
+
+/** Resolves and checks plugins without setting them up (for `postern plugins`). */
+export async function inspectPlugins(
+  options: PluginHostOptions,
+): Promise<{ plugin: ResolvedPlugin; compatible: boolean; problems: readonly string[] }[]> {
+  const files = new ConfigDir(options.configDir, { ...options.config, watch: false })
+  const lines = pluginLinesFrom(files, options.pluginLines)
+  const resolved = await resolvePlugins(lines, {
+    definitions: options.definitions ?? [],
+    searchDirs: options.searchDirs ?? [files.dir, process.cwd()],
+    baseDir: files.dir,
+  })
+  const reports = checkPlugins(resolved, options.coreVersion ?? CORE_VERSION)
+  return resolved.map((plugin, i) => ({ plugin, ...reports[i]! }))
+}
+
+export async function createPluginHost(options: PluginHostOptions): Promise<PluginHost> {
+  const coreVersion = options.coreVersion ?? CORE_VERSION
+  const files = new ConfigDir(options.configDir, options.config)
+  const loglevel = parseLevel(files.get('loglevel', String(LOG.WARN))) ?? LOG.WARN
+  const log = options.log ?? createLogger({ level: loglevel as LogLevel })
+  const config = new ConfigService(files, log.child({ plugin: 'config' }))
+  const dns =
+    options.dns ??
+    createDnsResolver({
+      servers: parseDnsServers(files.list('dns_servers')),
+      timeout: Number(files.get('dns_timeout', '5')) * 1000,
+    })
+  const store = options.store ?? new MemoryStore()
+  const dispatcher = new HookDispatcher({ log })
+  const unload = new AbortController()
+
+  // Entries go through the `logging` hook; anything no logger took goes to stderr.
+  const sink = (entry: LogEntry) => {
+    if (entry.hook === 'logging' || !dispatcher.has('logging')) return stderrSink(entry)
+    void dispatcher.runFirst('logging', undefined, entry).then((r) => {
+      if (r.code !== OK) stderrSink(entry)
+    })
+  }
+  if (!options.log) log.setSink(sink)
+
+  config.useHooks({
+    get active() {
+      return dispatcher.has('config') || dispatcher.has('user_config')
+    },
+    config: async (key) => {
+      const r = await dispatcher.runFirst('config', undefined, key)
+      return r.code === OK ? r.message : undefined
+    },
+    userConfig: async (address, key) => {
+      const r = await dispatcher.runFirst('user_config', undefined, address, key)
+      return r.code === OK ? r.message : undefined
+    },
+  })
+
+  const lines = pluginLinesFrom(files, options.pluginLines)
+  const resolved = await resolvePlugins(lines, {
+    definitions: options.definitions ?? [],
+    searchDirs: options.searchDirs ?? [files.dir, process.cwd()],
+    baseDir: files.dir,
+  })
+  const problems = checkPlugins(resolved, coreVersion).flatMap((r) => r.problems)
+  if (problems.length) {
+    files.close()
+    throw new PluginLoadError(problems.join('\n'), resolved[0]?.line.instance ?? '')
+  }
+
+  const defaultTimeout = Number(files.get('plugin_timeout', String(DEFAULT_TIMEOUT_S))) * 1000
+  const loaded: LoadedPluginInfo[] = []
+  for (const p of resolved) {
+    const args = new PluginArgs(p.line.args)
+    const adjust = parseLevelAdjust(args.get('loglevel'))
+    const plog = log.child({ plugin: p.line.instance }, adjust)
+    const timeoutArg = args.get('hook_timeout')
+    const timeout =
+      timeoutArg !== undefined && Number(timeoutArg) > 0 ? Number(timeoutArg) * 1000 : defaultTimeout
+    let hooks = p.definition.hooks
+    if (p.definition.setup) {
+      try {
+        const made = await p.definition.setup({
+          name: p.definition.name,
+          instance: p.line.instance,
+          args,
+          config,
+          log: plog,
+          dns,
+          store: prefixedStore(store, `${p.definition.name}:`),
+          coreVersion,
+          signal: unload.signal,
+        })
+        hooks = made ? { ...(hooks ?? {}), ...made } : hooks
+      } catch (err) {
+        unload.abort()
+        files.close()
+        throw new PluginLoadError(
+          `plugin ${p.line.instance} (${p.line.file}:${p.line.line}) failed to load: ${(err as Error).message}`,
+          p.line.instance,
+        )
+      }
+    }
+    dispatcher.register(
+      {
+        info: { name: p.definition.name, instance: p.line.instance, args },
+        log: plog,
+        timeout,
+        continueOnError: args.get('on_error') === 'continue',
+      },
+      hooks ?? {},
+    )
+    const info: { -readonly [K in keyof LoadedPluginInfo]: LoadedPluginInfo[K] } = {
+      instance: p.line.instance,
+      name: p.definition.name,
+      core: p.definition.core,
+      hooks: dispatcher.hooksOf(p.line.instance),
+    }
+    if (p.module?.packageName) info.packageName = p.module.packageName
+    if (p.module?.packageVersion) info.packageVersion = p.module.packageVersion
+    loaded.push(info)
+  }
+
+  return {
+    coreVersion,
+    config,
+    dispatcher,
+    log,
+    dns,
+    store,
+    plugins: loaded,
+    async close() {
+      unload.abort()
+      files.close()
+      if (!options.store) await store.close()
+    },
+  }
+}
+
+/** The directories searched for plugin packages by default. */
+export function defaultSearchDirs(configDir: string): string[] {
+  return [path.resolve(configDir), process.cwd()]
+}

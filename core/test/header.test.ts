@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { Header } from '../src/index.js'
+
+const block = [
+  'Received: from a.example (a.example [192.0.2.1])',
+  '\tby b.example; Fri, 27 Nov 2026 05:00:00 +0000',
+  'From: Alice <alice@example.com>',
+  'Subject: hello',
+  '__proto__: polluted?',
+  'constructor: also fine',
+  'subject: second',
+  '',
+].join('\r\n')
+
+describe('Header', () => {
+  it('parses, unfolds and looks up case-insensitively', () => {
+    const h = Header.parse(block)
+    expect(h.get('received')).toBe('from a.example (a.example [192.0.2.1])\tby b.example; Fri, 27 Nov 2026 05:00:00 +0000')
+    expect(h.getAll('Subject')).toEqual(['hello', 'second'])
+    expect(h.count('SUBJECT')).toBe(2)
+    expect(h.get('__proto__')).toBe('polluted?')
+    expect(h.get('constructor')).toBe('also fine')
+    expect(h.get('toString')).toBeUndefined()
+  })
+
+  it('writes an unchanged header back byte for byte', () => {
+    expect(Header.parse(block).toString()).toBe(`${block}\r\n`)
+  })
+
+  it('adds, deletes and renames', () => {
+    const h = Header.parse(block)
+    h.add('X-Test', 'one')
+    h.add('X-Last', 'end', 'append')
+    expect(h.fields[0]).toEqual({ name: 'X-Test', raw: ' one' })
+    expect(h.fields.at(-1)?.name).toBe('X-Last')
+    expect(h.delete('subject', 1)).toBe(1)
+    expect(h.getAll('subject')).toEqual(['hello'])
+    expect(h.rename('Received', 'X-Old-Received')).toBe(1)
+    expect(h.has('received')).toBe(false)
+  })
+
+  it('refuses header injection through add', () => {
+    const h = new Header()
+    expect(() => h.add('X', 'a\r\nBcc: victim@example.com')).toThrow(TypeError)
+    expect(() => h.add('Bad Name', 'x')).toThrow(TypeError)
+    h.add('X', 'folded\r\n continued')
+    expect(h.get('x')).toBe('folded continued')
+  })
+})
