@@ -5,7 +5,12 @@ describe('Address.parse: RFC 5321 paths', () => {
   it.each([
     ['<user@example.com>', 'user', 'example.com', '<user@example.com>'],
     ['<User@EXAMPLE.com>', 'User', 'example.com', '<User@example.com>'],
-    ['<first.last+tag@sub.example.org>', 'first.last+tag', 'sub.example.org', '<first.last+tag@sub.example.org>'],
+    [
+      '<first.last+tag@sub.example.org>',
+      'first.last+tag',
+      'sub.example.org',
+      '<first.last+tag@sub.example.org>',
+    ],
     ['<"john doe"@example.com>', 'john doe', 'example.com', '<"john doe"@example.com>'],
     ['<"a\\"b"@example.com>', 'a"b', 'example.com', '<"a\\"b"@example.com>'],
     ['<"@"@example.com>', '@', 'example.com', '<"@"@example.com>'],
@@ -67,7 +72,13 @@ describe('Address.parse: RFC 5321 paths', () => {
   })
 
   it('never throws anything but AddressError on hostile input', () => {
-    const hostile = ['<'.repeat(10000), `<${'"'.repeat(300)}>`, `<${'\\'.repeat(200)}@x>`, '<__proto__@constructor>', '<\uFFFF@x.y>']
+    const hostile = [
+      '<'.repeat(10000),
+      `<${'"'.repeat(300)}>`,
+      `<${'\\'.repeat(200)}@x>`,
+      '<__proto__@constructor>',
+      '<\uFFFF@x.y>',
+    ]
     for (const h of hostile) {
       try {
         Address.parse(h)

@@ -35,7 +35,11 @@ describe('return codes', () => {
     expect(dsn.noSuchUser().enhanced).toBe('5.1.1')
     expect(dsn.tooManyHops().enhanced).toBe('5.4.6')
     expect(dsn.messageTooBig().enhanced).toBe('5.3.4')
-    expect(dsn.relayingDenied('later', DENYSOFT)).toEqual({ code: DENYSOFT, message: 'later', enhanced: '4.7.1' })
+    expect(dsn.relayingDenied('later', DENYSOFT)).toEqual({
+      code: DENYSOFT,
+      message: 'later',
+      enhanced: '4.7.1',
+    })
     for (const helper of Object.values(dsn)) expect(isEnhancedCode(helper().enhanced!)).toBe(true)
   })
 })

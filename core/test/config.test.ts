@@ -38,7 +38,13 @@ describe('ConfigDir: qpsmtpd flat files', () => {
     write('lists.d/10-first', 'c@example.com\n')
     write('lists.d/.hidden', 'never@example.com\n')
     const c = new ConfigDir(dir, { qmailControlDir: false })
-    expect(c.list('badmailfrom')).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com', 'z@example.com'])
+    expect(c.list('badmailfrom')).toEqual([
+      'a@example.com',
+      'b@example.com',
+      'c@example.com',
+      'd@example.com',
+      'z@example.com',
+    ])
     expect(c.lines('badmailfrom')[2]?.file).toBe(path.join(dir, 'lists.d/10-first'))
   })
 
@@ -122,7 +128,11 @@ describe('ConfigService', () => {
   it('asks config hooks before files', async () => {
     write('me', 'file.example\n')
     const svc = new ConfigService(new ConfigDir(dir, { qmailControlDir: false, watch: false }))
-    svc.useHooks({ active: true, config: async (k) => (k === 'me' ? ['hook.example'] : undefined), userConfig: async () => undefined })
+    svc.useHooks({
+      active: true,
+      config: async (k) => (k === 'me' ? ['hook.example'] : undefined),
+      userConfig: async () => undefined,
+    })
     expect(await svc.get('me')).toBe('hook.example')
     expect(await svc.list('other')).toEqual([])
   })

@@ -29,7 +29,11 @@ describe('first hooks: every hook × every return code', () => {
   it.each(table)('$hook returning $code', async ({ hook, code }) => {
     const hooks = { [hook]: () => ({ code, message: 'why' }) } as PluginHooks
     const { d, entries } = dispatcherWith([{ name: 'p1', hooks }])
-    const run = d.runFirst.bind(d) as (h: FirstHookName, host: unknown, ...a: unknown[]) => ReturnType<typeof d.runFirst>
+    const run = d.runFirst.bind(d) as (
+      h: FirstHookName,
+      host: unknown,
+      ...a: unknown[]
+    ) => ReturnType<typeof d.runFirst>
     const result = await run(hook, makeHost(), ...argsFor(hook))
     const allowed = (HOOKS[hook].codes as readonly number[]).includes(code)
     if (code === DECLINED || !allowed) {
@@ -94,7 +98,11 @@ describe('dispatch order and kinds', () => {
       { name: 'b', hooks: { capabilities: () => undefined } },
       { name: 'c', hooks: { capabilities: async (_ctx, caps) => [...caps, 'X-TWO'] } },
     ])
-    expect(await d.runReduce('capabilities', makeHost(), ['PIPELINING'])).toEqual(['PIPELINING', 'X-ONE', 'X-TWO'])
+    expect(await d.runReduce('capabilities', makeHost(), ['PIPELINING'])).toEqual([
+      'PIPELINING',
+      'X-ONE',
+      'X-TWO',
+    ])
   })
 
   it('fires deny and ok meta hooks after a decision', async () => {
@@ -128,12 +136,22 @@ describe('failures', () => {
       },
     ])
     const r = await d.runFirst('rcpt', makeHost(), {} as never, new Map())
-    expect(r).toMatchObject({ code: DENYSOFT, reply: 451, enhanced: '4.3.0', plugin: 'bad', failure: 'error' })
-    expect(entries.some((e) => e.plugin === 'bad' && e.hook === 'rcpt' && /db down/.test(e.message))).toBe(true)
+    expect(r).toMatchObject({
+      code: DENYSOFT,
+      reply: 451,
+      enhanced: '4.3.0',
+      plugin: 'bad',
+      failure: 'error',
+    })
+    expect(entries.some((e) => e.plugin === 'bad' && e.hook === 'rcpt' && /db down/.test(e.message))).toBe(
+      true,
+    )
   })
 
   it('a rejected promise is handled the same way', async () => {
-    const { d } = dispatcherWith([{ name: 'bad', hooks: { data: async () => Promise.reject(new Error('x')) } }])
+    const { d } = dispatcherWith([
+      { name: 'bad', hooks: { data: async () => Promise.reject(new Error('x')) } },
+    ])
     expect((await d.runFirst('data', makeHost())).failure).toBe('error')
   })
 
@@ -171,7 +189,10 @@ describe('failures', () => {
       },
       { name: 'ok', hooks: { rcpt: () => ({ code: OK }) } },
     ])
-    expect(await d.runFirst('rcpt', makeHost(), {} as never, new Map())).toMatchObject({ code: OK, plugin: 'ok' })
+    expect(await d.runFirst('rcpt', makeHost(), {} as never, new Map())).toMatchObject({
+      code: OK,
+      plugin: 'ok',
+    })
   })
 
   it('a non-verdict return value is logged and treated as DECLINED', async () => {
@@ -182,9 +203,9 @@ describe('failures', () => {
   })
 
   it('refuses unknown hook names at registration', () => {
-    expect(() => dispatcherWith([{ name: 'typo', hooks: { rcpt_to: () => undefined } as unknown as PluginHooks }])).toThrow(
-      /unknown hook "rcpt_to"/,
-    )
+    expect(() =>
+      dispatcherWith([{ name: 'typo', hooks: { rcpt_to: () => undefined } as unknown as PluginHooks }]),
+    ).toThrow(/unknown hook "rcpt_to"/)
   })
 
   it('the session signal aborts a running hook when the client goes away', async () => {
@@ -214,7 +235,9 @@ describe('failures', () => {
 
 describe('context conventions', () => {
   const reject = (args: string[]) => {
-    const { d } = dispatcherWith([{ name: 'p', args, hooks: { rcpt: (ctx) => ctx.reject('go away', '5.7.1') } }])
+    const { d } = dispatcherWith([
+      { name: 'p', args, hooks: { rcpt: (ctx) => ctx.reject('go away', '5.7.1') } },
+    ])
     const host = makeHost()
     return d.runFirst('rcpt', host, {} as never, new Map()).then((r) => ({ r, host }))
   }

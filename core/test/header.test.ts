@@ -15,7 +15,9 @@ const block = [
 describe('Header', () => {
   it('parses, unfolds and looks up case-insensitively', () => {
     const h = Header.parse(block)
-    expect(h.get('received')).toBe('from a.example (a.example [192.0.2.1])\tby b.example; Fri, 27 Nov 2026 05:00:00 +0000')
+    expect(h.get('received')).toBe(
+      'from a.example (a.example [192.0.2.1])\tby b.example; Fri, 27 Nov 2026 05:00:00 +0000',
+    )
     expect(h.getAll('Subject')).toEqual(['hello', 'second'])
     expect(h.count('SUBJECT')).toBe(2)
     expect(h.get('__proto__')).toBe('polluted?')

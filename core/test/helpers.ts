@@ -16,7 +16,12 @@ export function captureLogger() {
 }
 
 export function makeHost(withTransaction = true): SessionHost & { replies: string[]; delay: number } {
-  const connection = new Connection({ remoteIp: '192.0.2.1', remotePort: 40000, localIp: '127.0.0.1', localPort: 25 })
+  const connection = new Connection({
+    remoteIp: '192.0.2.1',
+    remotePort: 40000,
+    localIp: '127.0.0.1',
+    localPort: 25,
+  })
   const controller = new AbortController()
   const host = {
     connection,

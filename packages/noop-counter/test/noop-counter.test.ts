@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
   Address,
-  Connection,
   CORE_VERSION,
+  Connection,
   createLogger,
   createPluginHost,
   DECLINED,
@@ -34,7 +34,12 @@ function configDir(plugins: string): string {
 }
 
 function session(): SessionHost {
-  const connection = new Connection({ remoteIp: '192.0.2.9', remotePort: 1, localIp: '127.0.0.1', localPort: 25 })
+  const connection = new Connection({
+    remoteIp: '192.0.2.9',
+    remotePort: 1,
+    localIp: '127.0.0.1',
+    localPort: 25,
+  })
   return {
     connection,
     transaction: new Transaction(connection.id),
@@ -52,8 +57,16 @@ describe('noop_counter', () => {
   })
 
   it('is found by name through the installed package (the built dist) and disconnects after N NOOPs', async () => {
-    host = await createPluginHost({ configDir: configDir('noop_counter 2\n'), searchDirs: [repoRoot], log: quiet() })
-    expect(host.plugins[0]).toMatchObject({ name: 'noop_counter', packageName: '@postern/noop-counter', core: '^1.0.0' })
+    host = await createPluginHost({
+      configDir: configDir('noop_counter 2\n'),
+      searchDirs: [repoRoot],
+      log: quiet(),
+    })
+    expect(host.plugins[0]).toMatchObject({
+      name: 'noop_counter',
+      packageName: '@postern/noop-counter',
+      core: '^1.0.0',
+    })
     const s = session()
     const d = host.dispatcher
     expect((await d.runFirst('noop', s)).code).toBe(DECLINED)
@@ -63,7 +76,11 @@ describe('noop_counter', () => {
   })
 
   it('resets the count on other commands', async () => {
-    host = await createPluginHost({ configDir: configDir('noop_counter max 1\n'), definitions: [plugin], log: quiet() })
+    host = await createPluginHost({
+      configDir: configDir('noop_counter max 1\n'),
+      definitions: [plugin],
+      log: quiet(),
+    })
     const s = session()
     const d = host.dispatcher
     await d.runFirst('noop', s)
