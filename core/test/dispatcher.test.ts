@@ -51,7 +51,15 @@ describe('dispatch order and kinds', () => {
     const calls: string[] = []
     const { d } = dispatcherWith([
       { name: 'a', hooks: { rcpt: () => void calls.push('a') } },
-      { name: 'b', hooks: { rcpt: () => (calls.push('b'), { code: DENY, message: 'no' }) } },
+      {
+        name: 'b',
+        hooks: {
+          rcpt: () => {
+            calls.push('b')
+            return { code: DENY, message: 'no' }
+          },
+        },
+      },
       { name: 'c', hooks: { rcpt: () => void calls.push('c') } },
     ])
     const r = await d.runFirst('rcpt', makeHost(), {} as never, new Map())
