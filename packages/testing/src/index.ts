@@ -1,0 +1,17 @@
+export {
+  type ConfigFiles,
+  type LoadPluginOptions,
+  loadPlugin,
+  type PluginHarness,
+  type TestSession,
+  testSession,
+  writeConfigDir,
+} from './harness.js'
+export {
+  type TestConnectionInit,
+  type TestTransactionInit,
+  testAddress,
+  testConnection,
+  testMessage,
+  testTransaction,
+} from './models.js'
