@@ -50,6 +50,10 @@ export class Connection {
   auth: AuthInfo | undefined
   /** Allowed to relay: set by relay plugins, by RELAYCLIENT, or by a successful AUTH. */
   relayClient = false
+  /** Set by the engine when the client sent bytes before the 220 greeting was written. */
+  earlyTalker = false
+  /** Set by the engine once the 220 greeting has been written. */
+  greeted = false
 
   constructor(init: ConnectionInit) {
     this.id = init.id ?? `${process.pid.toString(36)}.${(++counter).toString(36)}`
