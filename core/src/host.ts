@@ -162,6 +162,7 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
           log: plog,
           dns,
           store: prefixedStore(store, `${p.definition.name}:`),
+          sharedStore: (namespace) => prefixedStore(store, `${namespace}:`),
           coreVersion,
           signal: unload.signal,
         })

@@ -30,6 +30,8 @@ export {
   type RejectMode,
   refusal,
 } from './conventions.js'
+// Plugins
+export { verifyCredentials } from './credentials.js'
 export { DECLINED_RESULT, HookDispatcher, type HookResult, type RegisteredPlugin } from './dispatcher.js'
 export {
   createDnsResolver,
@@ -85,7 +87,6 @@ export {
 } from './logger.js'
 export type { MessageBody } from './message.js'
 export { Notes } from './notes.js'
-// Plugins
 export { definePlugin, isPluginDefinition, type PluginDefinition, type PluginSetupContext } from './plugin.js'
 export { PluginArgs } from './plugin-args.js'
 export { ConfigService, type ParsedConfig, type PluginConfig } from './plugin-config.js'

@@ -20,6 +20,12 @@ export interface PluginSetupContext {
   readonly dns: DnsResolver
   /** The site's store, namespaced with the plugin's name. */
   readonly store: Store
+  /**
+   * The site's store namespaced with another name, for state plugins agree to share:
+   * `sharedStore('ipblacklist')` is the store ipblacklist gets as `store`. Use it only where the
+   * owner of that namespace documents its key format (tokenbucket writes ipblacklist's entries).
+   */
+  readonly sharedStore: (namespace: string) => Store
   /** The running core's version. */
   readonly coreVersion: string
   /** Aborted when the plugin is unloaded (reload, shutdown): close sockets and timers on it. */

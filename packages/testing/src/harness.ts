@@ -75,11 +75,11 @@ export function testSession(connection: TestConnectionInit | Connection = {}): T
     signal: controller.signal,
     async respond(code: number, message: string | readonly string[], enhanced?: EnhancedCode) {
       const lines = typeof message === 'string' ? message.split('\n') : [...message]
-      lines.forEach((l, i) =>
+      for (const [i, l] of lines.entries()) {
         session.replies.push(
           `${code}${i < lines.length - 1 ? '-' : ' '}${enhanced ? `${enhanced} ` : ''}${l}`,
-        ),
-      )
+        )
+      }
     },
     delayReplies(ms: number) {
       delay = ms === 0 ? 0 : delay + ms

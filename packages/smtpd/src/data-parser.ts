@@ -1,0 +1,140 @@
+/**
+ * DATA framing (RFC 5321 §4.1.1.4, §4.5.2), strict against SMTP smuggling: only CRLF ends a
+ * line, and only CRLF "." CRLF ends the message. A bare LF or bare CR anywhere is recorded (the
+ * engine refuses the message afterwards, or normalises it to CRLF when configured). A leading
+ * dot on a line is removed (dot-stuffing). The parser keeps no line in memory: it emits slices
+ * of the input as it goes, so a 10 MB line without CRLF costs nothing but the bytes written.
+ */
+
+const CR = 0x0d
+const LF = 0x0a
+const DOT = 0x2e
+const CRLF = Buffer.from('\r\n')
+
+enum State {
+  LineStart,
+  Dot,
+  DotCr,
+  Mid,
+  Cr,
+}
+
+export interface DataParserResult {
+  /** True once CRLF.CRLF was seen. */
+  done: boolean
+  /** Input after the end of data (the next pipelined command); only set when done. */
+  rest?: Buffer
+}
+
+export class DataParser {
+  #state = State.LineStart
+  /** Bare LF or bare CR seen. */
+  bareLineEnd = false
+
+  constructor(
+    private readonly emit: (chunk: Buffer) => void,
+    /** Write CRLF for bare CR/LF instead of the bare byte. */
+    private readonly normalize = false,
+  ) {}
+
+  /** Feeds input; emits the unstuffed message bytes. */
+  push(chunk: Buffer): DataParserResult {
+    let start = 0 // first byte of the pending output slice
+    let i = 0
+    const n = chunk.length
+    const flush = (end: number) => {
+      if (end > start) this.emit(chunk.subarray(start, end))
+    }
+    while (i < n) {
+      switch (this.#state) {
+        case State.LineStart: {
+          if (chunk[i] === DOT) {
+            flush(i)
+            i++
+            start = i // the dot is held back until we know whether it ends the data
+            this.#state = State.Dot
+          } else this.#state = State.Mid
+          break
+        }
+        case State.Dot: {
+          const b = chunk[i]!
+          if (b === CR) {
+            i++
+            start = i
+            this.#state = State.DotCr
+          } else {
+            // A stuffed dot: drop it, keep the rest of the line.
+            this.#state = State.Mid
+          }
+          break
+        }
+        case State.DotCr: {
+          if (chunk[i] === LF) {
+            this.#state = State.LineStart
+            const rest = chunk.subarray(i + 1)
+            return rest.length ? { done: true, rest } : { done: true }
+          }
+          // ".\r" followed by something else: the dot was stuffing, the CR is bare.
+          this.bareLineEnd = true
+          this.emit(this.normalize ? CRLF : Buffer.from([CR]))
+          start = i
+          this.#state = chunk[i] === CR ? State.Cr : State.Mid
+          if (this.#state === State.Cr) {
+            i++
+            start = i
+          }
+          break
+        }
+        case State.Mid: {
+          // Fast path: jump to the next CR or LF.
+          let j = i
+          while (j < n) {
+            const b = chunk[j]!
+            if (b === CR || b === LF) break
+            j++
+          }
+          if (j === n) {
+            i = n
+            break
+          }
+          if (chunk[j] === CR) {
+            flush(j)
+            i = j + 1
+            start = i
+            this.#state = State.Cr
+          } else {
+            // Bare LF: not a line end.
+            this.bareLineEnd = true
+            if (this.normalize) {
+              flush(j)
+              this.emit(CRLF)
+              start = j + 1
+            }
+            i = j + 1
+          }
+          break
+        }
+        case State.Cr: {
+          if (chunk[i] === LF) {
+            this.emit(CRLF)
+            i++
+            start = i
+            this.#state = State.LineStart
+          } else {
+            this.bareLineEnd = true
+            this.emit(this.normalize ? CRLF : Buffer.from([CR]))
+            if (chunk[i] === CR) {
+              i++
+              start = i
+            } else this.#state = State.Mid
+          }
+          break
+        }
+      }
+    }
+    // Output held back at a chunk boundary (a CR, or a dot at line start) is emitted with the
+    // next chunk, once we know what it is.
+    if (this.#state === State.Mid || this.#state === State.LineStart) flush(n)
+    return { done: false }
+  }
+}

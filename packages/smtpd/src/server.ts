@@ -1,0 +1,267 @@
+/**
+ * The SMTP server: listeners (plain, STARTTLS-capable, implicit TLS), connection limits, PROXY
+ * protocol, a Session per connection, reload without dropping connections, graceful shutdown.
+ * `createServer` is the embedding API; the `postern` CLI is built on it.
+ */
+import { readFileSync } from 'node:fs'
+import { BlockList, isIP, createServer as netServer, type Server, type Socket } from 'node:net'
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls'
+import {
+  Connection,
+  createPluginHost,
+  type PluginDefinition,
+  type PluginHost,
+  type PluginHostOptions,
+  type RootLogger,
+} from '@postern/core'
+import { InputReader } from './input.js'
+import { readProxyHeader } from './proxy-protocol.js'
+import { formatReply } from './reply.js'
+import { Session } from './session.js'
+import { readSettings, type Settings } from './settings.js'
+import { SocketTransport, tlsInfo } from './socket-transport.js'
+
+export interface ListenAddress {
+  host: string
+  port: number
+  /** Implicit TLS (SMTPS, port 465 style). */
+  tls?: boolean
+}
+
+export interface ServerOptions {
+  /** The config directory (qpsmtpd layout). */
+  config: string
+  /** Plugins given in code; `config/plugins` names them (or `pluginLines` lists them). */
+  plugins?: readonly PluginDefinition[]
+  /** Used instead of `config/plugins`. */
+  pluginLines?: readonly string[]
+  /** Default: `config/listen`, else 127.0.0.1:2525. Port 0 picks a free port. */
+  listen?: readonly (string | ListenAddress)[]
+  log?: RootLogger
+  /** Passed to the plugin host (store, dns, searchDirs…). */
+  host?: Partial<PluginHostOptions>
+}
+
+/** `host:port`, `[v6]:port`, optionally followed by ` tls`. */
+export function parseListen(text: string): ListenAddress {
+  const [addr, ...flags] = text.trim().split(/\s+/) as [string, ...string[]]
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(addr)
+  if (!m) throw new Error(`bad listen address "${text}" (want host:port)`)
+  const host = m[1] ?? m[2]!
+  const port = Number(m[3])
+  if (port > 65535) throw new Error(`bad port in "${text}"`)
+  return { host, port, ...(flags.includes('tls') ? { tls: true } : {}) }
+}
+
+interface Generation {
+  host: PluginHost
+  settings: Settings
+  secureContext: SecureContext | undefined
+  proxyHosts: BlockList
+  sessions: number
+  retired: boolean
+}
+
+export class PosternServer {
+  readonly #options: ServerOptions
+  #gen!: Generation
+  readonly #servers: Server[] = []
+  readonly #sessions = new Set<Session>()
+  readonly #perIp = new Map<string, number>()
+  #connections = 0
+  #closing = false
+  addresses: ListenAddress[] = []
+
+  constructor(options: ServerOptions) {
+    this.#options = options
+  }
+
+  get host(): PluginHost {
+    return this.#gen.host
+  }
+
+  get settings(): Settings {
+    return this.#gen.settings
+  }
+
+  /** Open sessions (for tests and shutdown). */
+  get sessionCount(): number {
+    return this.#sessions.size
+  }
+
+  async #load(): Promise<Generation> {
+    const host = await createPluginHost({
+      configDir: this.#options.config,
+      ...(this.#options.plugins ? { definitions: this.#options.plugins } : {}),
+      ...(this.#options.pluginLines ? { pluginLines: this.#options.pluginLines } : {}),
+      ...(this.#options.log ? { log: this.#options.log } : {}),
+      ...this.#options.host,
+    })
+    try {
+      const settings = readSettings(host.config.files)
+      const proxyHosts = new BlockList()
+      for (const entry of settings.proxyHosts) {
+        const [ip, bits] = entry.split('/') as [string, string | undefined]
+        const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4'
+        if (!isIP(ip)) throw new Error(`config/proxy_hosts: "${entry}" is not an IP or CIDR`)
+        if (bits === undefined) proxyHosts.addAddress(ip, type)
+        else proxyHosts.addSubnet(ip, Number(bits), type)
+      }
+      const secureContext =
+        settings.tlsCert && settings.tlsKey
+          ? createSecureContext({
+              cert: readFileSync(settings.tlsCert),
+              key: readFileSync(settings.tlsKey),
+              minVersion: 'TLSv1.2',
+            })
+          : undefined
+      return { host, settings, secureContext, proxyHosts, sessions: 0, retired: false }
+    } catch (err) {
+      await host.close()
+      throw err
+    }
+  }
+
+  /** Loads config and plugins and starts listening; resolves with the bound addresses. */
+  async listen(): Promise<ListenAddress[]> {
+    this.#gen = await this.#load()
+    const wanted = (this.#options.listen ?? this.#gen.host.config.files.list('listen')).map((l) =>
+      typeof l === 'string' ? parseListen(l) : l,
+    )
+    if (!wanted.length) wanted.push({ host: '127.0.0.1', port: 2525 })
+    for (const addr of wanted) {
+      if (addr.tls && !this.#gen.secureContext)
+        throw new Error(
+          `listener ${addr.host}:${addr.port} wants TLS but tls_cert/tls_key are not configured`,
+        )
+      const server = netServer({ pauseOnConnect: true }, (socket) => void this.#accept(socket, addr))
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(addr.port, addr.host, () => {
+          server.off('error', reject)
+          resolve()
+        })
+      })
+      const bound = server.address()
+      this.#servers.push(server)
+      this.addresses.push({ ...addr, port: typeof bound === 'object' && bound ? bound.port : addr.port })
+    }
+    return this.addresses
+  }
+
+  async #accept(raw: Socket, listener: ListenAddress): Promise<void> {
+    const gen = this.#gen
+    raw.setNoDelay(true)
+    raw.on('error', () => {})
+    const ip = raw.remoteAddress?.replace(/^::ffff:/, '') ?? '0.0.0.0'
+    const { settings } = gen
+    if (this.#closing) return this.#refuse(raw, 421, `${settings.me} Service shutting down`, '4.3.2')
+    if (this.#connections >= settings.maxConnections)
+      return this.#refuse(raw, 421, `${settings.me} Too many connections, try again later`, '4.7.0')
+    const fromIp = this.#perIp.get(ip) ?? 0
+    if (fromIp >= settings.maxConnectionsPerIp)
+      return this.#refuse(raw, 421, `${settings.me} Too many connections from your host`, '4.7.0')
+    this.#connections++
+    this.#perIp.set(ip, fromIp + 1)
+    gen.sessions++
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      this.#connections--
+      const n = (this.#perIp.get(ip) ?? 1) - 1
+      if (n <= 0) this.#perIp.delete(ip)
+      else this.#perIp.set(ip, n)
+      gen.sessions--
+      if (gen.retired && gen.sessions === 0) void gen.host.close()
+    }
+    raw.once('close', release)
+    try {
+      const connection = new Connection({
+        remoteIp: ip,
+        remotePort: raw.remotePort ?? 0,
+        localIp: raw.localAddress?.replace(/^::ffff:/, '') ?? '',
+        localPort: raw.localPort ?? 0,
+      })
+      let socket: Socket = raw
+      let leftover: Buffer | undefined
+      if (gen.proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) {
+        raw.resume()
+        const proxied = await readProxyHeader(raw)
+        if (proxied.info)
+          Object.assign(connection, proxied.info, { remoteHost: `[${proxied.info.remoteIp}]` })
+        leftover = proxied.rest
+      }
+      if (listener.tls) {
+        socket = await this.#implicitTls(raw, gen.secureContext!)
+        connection.tls = tlsInfo(socket as TLSSocket)
+      }
+      const input = new InputReader({ pause: () => transport.pause(), resume: () => transport.resume() })
+      if (leftover?.length) input.push(leftover)
+      const transport = new SocketTransport(socket, input, connection.tls ? undefined : gen.secureContext)
+      // Bytes before our greeting mark an early talker (the session's first read sees them too).
+      const early = () => {
+        if (!connection.greeted) connection.earlyTalker = true
+      }
+      socket.on('data', early)
+      const session = new Session({ host: gen.host, settings, connection, transport, input })
+      this.#sessions.add(session)
+      try {
+        await session.run()
+      } finally {
+        socket.off('data', early)
+        this.#sessions.delete(session)
+      }
+    } catch (err) {
+      gen.host.log.info(`connection from ${ip} dropped: ${(err as Error).message}`)
+      raw.destroy()
+    }
+  }
+
+  #implicitTls(raw: Socket, context: SecureContext): Promise<TLSSocket> {
+    raw.resume()
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: context })
+    return new Promise((resolve, reject) => {
+      secure.once('secure', () => {
+        secure.setTimeout(0)
+        resolve(secure)
+      })
+      secure.once('error', reject)
+      secure.setTimeout(30_000, () => reject(new Error('TLS handshake timed out')))
+    })
+  }
+
+  #refuse(socket: Socket, code: number, text: string, enhanced: `${2 | 4 | 5}.${number}.${number}`): void {
+    socket.resume()
+    socket.end(formatReply(code, [text], enhanced))
+    setTimeout(() => socket.destroy(), 5000).unref()
+  }
+
+  /** Re-reads config and plugins; new connections use them, open ones finish on the old. */
+  async reload(): Promise<void> {
+    const next = await this.#load()
+    const old = this.#gen
+    this.#gen = next
+    old.retired = true
+    if (old.sessions === 0) await old.host.close()
+  }
+
+  /** Stops accepting; idle sessions get 421; transfers may finish until the deadline. */
+  async close(deadlineMs = this.#gen?.settings.shutdownTimeout ?? 30_000): Promise<void> {
+    this.#closing = true
+    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    for (const s of this.#sessions) await s.shutdown()
+    const end = Date.now() + deadlineMs
+    while (this.#sessions.size && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50))
+      for (const s of this.#sessions) await s.shutdown()
+    }
+    for (const s of this.#sessions) s.input.end()
+    await this.#gen?.host.close()
+  }
+}
+
+/** Creates a server for embedding: `await createServer({ config }).listen()`. */
+export function createServer(options: ServerOptions): PosternServer {
+  return new PosternServer(options)
+}

@@ -1,0 +1,433 @@
+/**
+ * One SMTP session, top-down: bytes → command → hook → verdict → reply.
+ * The session pulls lines from its input, runs the hooks for each command through the plugin
+ * host's dispatcher, and maps verdicts to replies (verdict-replies.ts). Every limit is checked
+ * here, before any plugin runs.
+ */
+import {
+  type Connection,
+  DECLINED,
+  DENY_DISCONNECT,
+  DENYSOFT_DISCONNECT,
+  DONE,
+  deferredReject,
+  type EnhancedCode,
+  type FirstHookName,
+  type HookArgs,
+  type HookResult,
+  isImmune,
+  OK,
+  type PluginHost,
+  type SessionHost,
+  type Transaction,
+} from '@postern/core'
+import { authCommand, authMechanisms } from './auth.js'
+import type { InputReader, LineResult } from './input.js'
+import type { MessageSink } from './message-receiver.js'
+import { formatReply } from './reply.js'
+import type { Settings } from './settings.js'
+import { bdatCommand, dataCommand, mailCommand, rcptCommand } from './transaction-commands.js'
+import type { Transport } from './transport.js'
+import { mapReply, type ReplyHook } from './verdict-replies.js'
+
+const TIMEOUT = Symbol('timeout')
+const VERB = /^([A-Za-z]{1,12})(?:[ \t]+(.*))?$/s
+const HTTP_VERBS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT'])
+
+export type Phase = Settings['deferredRejectPhase']
+
+export interface SessionOptions {
+  host: PluginHost
+  settings: Settings
+  connection: Connection
+  transport: Transport
+  input: InputReader
+  /** Called once the session ended, with whether the client said QUIT. */
+  onEnd?: () => void
+}
+
+export class Session implements SessionHost {
+  readonly host: PluginHost
+  readonly settings: Settings
+  readonly connection: Connection
+  readonly transport: Transport
+  readonly input: InputReader
+  transaction: Transaction | undefined
+  /** BDAT was used in this transaction (DATA is then refused). */
+  usedBdat = false
+  /** The BDAT transfer in progress. */
+  bdat: MessageSink | undefined
+  readonly #controller = new AbortController()
+  #out = ''
+  #errors = 0
+  #unknownCount = 0
+  #delay = 0
+  #closing = false
+  /** A transfer is in progress: shutdown waits for it. */
+  busy = false
+  #ended = false
+  readonly #onEnd: (() => void) | undefined
+
+  constructor(options: SessionOptions) {
+    this.host = options.host
+    this.settings = options.settings
+    this.connection = options.connection
+    this.transport = options.transport
+    this.input = options.input
+    this.#onEnd = options.onEnd
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  get log() {
+    return this.host.log
+  }
+
+  // ---- SessionHost (what plugins reach through ctx) ----
+
+  async respond(code: number, message: string | readonly string[], enhanced?: EnhancedCode): Promise<void> {
+    const lines = typeof message === 'string' ? message.split('\n') : message
+    await this.reply(code, lines, enhanced)
+  }
+
+  delayReplies(ms: number): void {
+    this.#delay = ms <= 0 ? 0 : this.#delay + ms
+  }
+
+  // ---- replies ----
+
+  /** Queues a reply; it is written when the client has nothing more pipelined. */
+  async reply(code: number, lines: readonly string[], enhanced?: EnhancedCode): Promise<void> {
+    if (this.#delay) {
+      this.flush()
+      await new Promise((r) => setTimeout(r, this.#delay))
+    }
+    this.#out += formatReply(code, lines, enhanced)
+    if (code >= 400 && code !== 421) {
+      this.#errors++
+      if (this.#errors >= this.settings.maxErrors && !this.#closing) {
+        this.#out += formatReply(421, [`${this.settings.me} Too many errors, closing connection`], '4.7.0')
+        this.close()
+      }
+    }
+  }
+
+  /** Replies for a hook result from the table; returns true when the session must stop. */
+  async replyFor(hook: ReplyHook, result: HookResult): Promise<boolean> {
+    const mapped = mapReply(hook, result)
+    if (!mapped) return false
+    await this.reply(mapped.code, mapped.lines, mapped.enhanced)
+    if (mapped.close) this.close()
+    return mapped.close
+  }
+
+  flush(): void {
+    if (this.#out) {
+      this.transport.write(this.#out)
+      this.#out = ''
+    }
+  }
+
+  /** Ends the session after the queued replies. */
+  close(): void {
+    this.#closing = true
+  }
+
+  // ---- hooks ----
+
+  first<K extends FirstHookName>(hook: K, host: SessionHost, ...args: HookArgs<K>): Promise<HookResult> {
+    return this.host.dispatcher.runFirst(hook, host, ...args)
+  }
+
+  /** Applies a deferred ("naughty") reject if this is its phase. Returns true when refused. */
+  async applyDeferred(phase: Phase): Promise<boolean> {
+    if (phase !== this.settings.deferredRejectPhase) return false
+    if (isImmune(this.connection, this.transaction)) return false
+    const v = deferredReject(this.connection)
+    if (!v) return false
+    const hook: ReplyHook = phase === 'connect' ? 'connect' : phase === 'data_post' ? 'data_post' : phase
+    const result: HookResult = {
+      code: v.code,
+      message: [v.message].flat() as string[],
+      ...(v.enhanced ? { enhanced: v.enhanced } : {}),
+    }
+    if (!(await this.replyFor(hook, result))) {
+      if (phase !== 'connect' && phase !== 'rcpt') await this.resetTransaction()
+    }
+    return true
+  }
+
+  /** Ends the current transaction (RSET, new MAIL, after DATA, disconnect). */
+  async resetTransaction(): Promise<void> {
+    const tx = this.transaction
+    if (!tx) return
+    // Plugins see the transaction one last time, then it is gone.
+    await this.host.dispatcher.runNotify('reset_transaction', this)
+    this.transaction = undefined
+    this.usedBdat = false
+    await this.bdat?.discard()
+    this.bdat = undefined
+    const body = tx.body as { remove?: () => Promise<void> } | undefined
+    await body?.remove?.()
+  }
+
+  // ---- the session ----
+
+  async run(): Promise<void> {
+    try {
+      if (await this.#greet()) await this.#commandLoop()
+    } catch (err) {
+      this.log.crit(`session failed: ${(err as Error).stack ?? err}`, { connection: this.connection.id })
+      this.#out += formatReply(421, [`${this.settings.me} Internal error, closing connection`], '4.3.0')
+    } finally {
+      await this.#end()
+    }
+  }
+
+  async #greet(): Promise<boolean> {
+    const pre = await this.first('pre-connection', this)
+    if (await this.replyFor('pre-connection', pre)) return false
+    const r = await this.first('connect', this)
+    if (await this.replyFor('connect', r)) return false
+    if (await this.applyDeferred('connect')) {
+      if (this.#closing) return false
+    }
+    if (r.code !== DONE) {
+      const text = this.settings.greeting
+        ? this.settings.greeting.includes('ESMTP')
+          ? this.settings.greeting
+          : `${this.settings.greeting} ESMTP`
+        : `${this.settings.me} ESMTP Postern ready`
+      this.#out += formatReply(220, [text])
+    }
+    this.connection.greeted = true
+    this.flush()
+    return !this.#closing
+  }
+
+  async #commandLoop(): Promise<void> {
+    while (!this.#closing) {
+      if (this.input.buffered === 0) this.flush()
+      const r = await this.readLine()
+      if (r === TIMEOUT) {
+        await this.reply(421, [`${this.settings.me} Timeout exceeded, closing connection`], '4.4.2')
+        return
+      }
+      if (r.kind === 'eof') return
+      if (r.kind === 'too-long') {
+        await this.reply(500, ['Line too long'], '5.5.6')
+        continue
+      }
+      await this.#command(r.line)
+    }
+  }
+
+  /** Reads one line with the per-command deadline. */
+  readLine(): Promise<LineResult | typeof TIMEOUT> {
+    return this.withDeadline(this.input.readLine(this.settings.maxLineLength), this.settings.commandTimeout)
+  }
+
+  async withDeadline<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+    let timer: NodeJS.Timeout | undefined
+    const t = new Promise<typeof TIMEOUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMEOUT), ms)
+    })
+    try {
+      return await Promise.race([p, t])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  static readonly TIMEOUT = TIMEOUT
+
+  /** RFC 2920: these commands end a pipelined group; anything sent after them is a violation. */
+  async syncViolation(): Promise<boolean> {
+    if (this.input.buffered === 0) return false
+    await this.reply(554, ['Error: SMTP protocol synchronization'], '5.5.0')
+    this.close()
+    return true
+  }
+
+  async #command(raw: Buffer): Promise<void> {
+    // NUL or a bare CR/LF inside a command line is never legitimate.
+    if (raw.includes(0) || raw.includes(0x0d) || raw.includes(0x0a)) {
+      await this.reply(501, ['Syntax error: bad character in command'], '5.5.2')
+      return
+    }
+    const line = raw.toString('utf8')
+    const m = VERB.exec(line)
+    if (!m) return this.#unrecognized(line.split(/\s/, 1)[0] ?? '', line)
+    const verb = m[1]!.toUpperCase()
+    const arg = (m[2] ?? '').trim()
+    if (HTTP_VERBS.has(verb) && /\bHTTP\/\d/.test(arg)) {
+      // Cross-protocol: a browser or proxy talking HTTP to the SMTP port.
+      await this.reply(421, [`${this.settings.me} HTTP requests not allowed`], '4.7.0')
+      this.close()
+      return
+    }
+    switch (verb) {
+      case 'HELO':
+      case 'EHLO':
+        return this.#hello(verb, arg)
+      case 'MAIL':
+        return mailCommand(this, arg)
+      case 'RCPT':
+        return rcptCommand(this, arg)
+      case 'DATA':
+        return dataCommand(this, arg)
+      case 'BDAT':
+        return bdatCommand(this, arg)
+      case 'RSET':
+        if (arg) return this.reply(501, ['RSET takes no arguments'], '5.5.4')
+        await this.resetTransaction()
+        return this.reply(250, ['OK'], '2.0.0')
+      case 'NOOP':
+        return this.#simple('noop', await this.first('noop', this))
+      case 'QUIT':
+        return this.#quit()
+      case 'VRFY':
+        return this.#simple('vrfy', await this.first('vrfy', this, arg))
+      case 'HELP':
+        return this.#help(arg)
+      case 'STARTTLS':
+        if (this.transport.tlsAvailable) return this.#starttls(arg)
+        break
+      case 'AUTH':
+        if (authMechanisms(this).length) return authCommand(this, arg)
+        break
+    }
+    return this.#unrecognized(verb.toLowerCase(), arg)
+  }
+
+  /** NOOP and VRFY: a code without its own entry (OK for NOOP) answers like DECLINED. */
+  async #simple(hook: 'noop' | 'vrfy', r: HookResult): Promise<void> {
+    if (r.code === DONE) return
+    await this.replyFor(hook, mapReply(hook, r) ? r : { ...r, code: DECLINED })
+  }
+
+  async #unrecognized(verb: string, rest: string): Promise<void> {
+    this.#unknownCount++
+    const r = await this.first('unrecognized_command', this, verb, rest)
+    if (r.code === DONE) return
+    if (!(await this.replyFor('unrecognized_command', r)))
+      await this.reply(500, ['Unrecognized command'], '5.5.1')
+    if (this.#unknownCount >= this.settings.maxUnrecognized && !this.#closing) {
+      await this.reply(
+        421,
+        [`${this.settings.me} Too many unrecognized commands, closing connection`],
+        '4.7.0',
+      )
+      this.close()
+    }
+  }
+
+  async #hello(verb: 'HELO' | 'EHLO', host: string): Promise<void> {
+    if (!host) return this.reply(501, [`${verb} requires domain/address`], '5.5.4')
+    if (await this.syncViolation()) return
+    const type = verb === 'EHLO' ? 'ehlo' : 'helo'
+    const r = await this.first(type, this, host)
+    if (r.code === DONE) return
+    if (await this.replyFor('helo', r)) return
+    if (r.code !== OK && r.code !== DECLINED) return
+    // A new hello resets the session's state (RFC 5321 §4.1.4).
+    await this.resetTransaction()
+    this.connection.helloType = type
+    this.connection.helloHost = host
+    const greeting = `${this.settings.me} Hello ${host} [${this.connection.remoteIp}]`
+    if (type === 'helo') return this.reply(250, [greeting])
+    const caps = await this.host.dispatcher.runReduce('capabilities', this, this.#capabilities())
+    // EHLO replies carry no enhanced code (RFC 2034 §3).
+    this.#out += formatReply(250, [greeting, ...caps])
+  }
+
+  #capabilities(): string[] {
+    const caps = ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'CHUNKING']
+    caps.push(this.settings.databytes ? `SIZE ${this.settings.databytes}` : 'SIZE')
+    if (this.transport.tlsAvailable && !this.connection.tls) caps.push('STARTTLS')
+    const mechs = authMechanisms(this)
+    if (mechs.length) caps.push(`AUTH ${mechs.join(' ')}`)
+    return caps
+  }
+
+  async #help(arg: string): Promise<void> {
+    const r = await this.first('help', this, arg)
+    if (r.code === DONE) return
+    if (await this.replyFor('help', r)) return
+    const lines =
+      r.code === OK && r.message.length
+        ? r.message
+        : ['Postern SMTP server', 'See RFC 5321', 'End of HELP info']
+    await this.reply(214, lines, '2.0.0')
+  }
+
+  async #quit(): Promise<void> {
+    const r = await this.first('quit', this)
+    if (r.code !== DONE)
+      await this.reply(221, [`${this.settings.me} closing connection. Have a wonderful day.`], '2.0.0')
+    this.close()
+  }
+
+  async #starttls(arg: string): Promise<void> {
+    if (arg) return this.reply(501, ['STARTTLS takes no arguments'], '5.5.4')
+    if (this.connection.tls) return this.reply(503, ['TLS already active'], '5.5.1')
+    await this.reply(220, ['Ready to start TLS'], '2.0.0')
+    this.flush()
+    // Plaintext sent after STARTTLS and before the handshake is discarded (CVE-2011-0411).
+    this.input.clear()
+    try {
+      this.connection.tls = await this.transport.startTls()
+    } catch (err) {
+      this.log.info(`TLS handshake failed: ${(err as Error).message}`, { connection: this.connection.id })
+      this.close()
+      this.#silent = true
+      return
+    }
+    // Everything learnt before TLS is forgotten: the client must say EHLO again.
+    await this.resetTransaction()
+    this.connection.helloType = undefined
+    this.connection.helloHost = undefined
+    this.connection.auth = undefined
+  }
+
+  /** Nothing more may be written (the transport is gone or not in a state to take replies). */
+  #silent = false
+
+  async #end(): Promise<void> {
+    if (this.#ended) return
+    this.#ended = true
+    if (!this.#silent) this.flush()
+    this.#controller.abort(new Error('session ended'))
+    try {
+      await this.resetTransaction()
+      await this.host.dispatcher.runNotify('disconnect', this)
+      await this.host.dispatcher.runNotify('post-connection', this)
+    } catch (err) {
+      this.log.error(`disconnect hooks failed: ${(err as Error).message}`)
+    }
+    this.transport.close()
+    this.#onEnd?.()
+  }
+
+  /** For shutdown: refuse further work politely if idle. */
+  async shutdown(): Promise<void> {
+    if (this.busy || this.#closing) return
+    await this.reply(421, [`${this.settings.me} Service shutting down, try again later`], '4.3.2')
+    this.close()
+    this.flush()
+    this.input.end()
+  }
+
+  /** Whether a hook result is a _DISCONNECT code (used by commands that close). */
+  static isDisconnect(r: HookResult): boolean {
+    return r.code === DENY_DISCONNECT || r.code === DENYSOFT_DISCONNECT
+  }
+}
+
+export { TIMEOUT }

@@ -1,0 +1,112 @@
+/**
+ * The engine's settings, read from the config directory. Every limit has a safe default and is
+ * enforced before any plugin runs.
+ */
+import os from 'node:os'
+import path from 'node:path'
+import type { ConfigDir } from '@postern/core'
+
+export interface Settings {
+  /** Host name used in the banner, Received and Authentication-Results (`me`). */
+  me: string
+  /** Custom banner text (`smtpgreeting`). */
+  greeting: string | undefined
+  /** Maximum message size in bytes (`databytes`; 0 = no limit). Advertised as SIZE. */
+  databytes: number
+  /** Longest command line, in bytes without CRLF (`max_line_length`). */
+  maxLineLength: number
+  /** Bytes of the header block kept and parsed (`max_header_bytes`); more is refused. */
+  maxHeaderBytes: number
+  /** Recipients per transaction (`max_rcpts`; at least 100 per RFC 5321). */
+  maxRecipients: number
+  /** Error replies per connection before 421 and close (`max_errors`). */
+  maxErrors: number
+  /** Unknown commands per connection before 421 and close (`max_unrecognized`). */
+  maxUnrecognized: number
+  /** Milliseconds a client may take to send one command (`command_timeout`, seconds). */
+  commandTimeout: number
+  /** Slowest DATA the server waits for, bytes per second over `data_rate_window` (`data_min_rate`). */
+  dataMinRate: number
+  /** Window of the rate check, ms (`data_rate_window`, seconds). */
+  dataRateWindow: number
+  /** Connections in total (`max_connections`). */
+  maxConnections: number
+  /** Connections from one IP (`max_connections_per_ip`). */
+  maxConnectionsPerIp: number
+  /** Where message bodies are spooled (`spool_dir`). */
+  spoolDir: string
+  /** Messages up to this size stay in memory; bigger ones go to the spool file (`spool_threshold`). */
+  spoolThreshold: number
+  /** `reject` (550 5.5.2 after DATA) or `normalize` (turn bare CR/LF into CRLF) (`bare_lf`). */
+  bareLf: 'reject' | 'normalize'
+  /**
+   * Refuse commands pipelined right after the end of DATA from unauthenticated clients
+   * (`forbid_unauth_pipelining`, default 1; Postfix's smuggling defence).
+   */
+  forbidUnauthPipelining: boolean
+  /** AUTH is offered without TLS (`auth_allow_plaintext`, default 0). */
+  authPlaintext: boolean
+  /** When deferred ("naughty") rejects are applied (`deferred_reject_phase`). */
+  deferredRejectPhase: 'connect' | 'mail' | 'rcpt' | 'data' | 'data_post'
+  /** Name in Authentication-Results (`me-auth-results`; `none` to add no header). */
+  authServId: string | undefined
+  /** PROXY protocol is read from these networks (`proxy_hosts`, IP or CIDR per line). */
+  proxyHosts: readonly string[]
+  /** Seconds open transactions may take after SIGTERM (`shutdown_timeout`). */
+  shutdownTimeout: number
+  tlsCert: string | undefined
+  tlsKey: string | undefined
+}
+
+function num(config: ConfigDir, name: string, fallback: number, min = 0): number {
+  const v = config.get(name)
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < min) throw new Error(`config/${name}: "${v}" is not a number ≥ ${min}`)
+  return n
+}
+
+function oneOf<T extends string>(config: ConfigDir, name: string, allowed: readonly T[], fallback: T): T {
+  const v = config.get(name)?.toLowerCase()
+  if (v === undefined) return fallback
+  if (!(allowed as readonly string[]).includes(v))
+    throw new Error(`config/${name}: "${v}" is not one of ${allowed.join(', ')}`)
+  return v as T
+}
+
+export function readSettings(config: ConfigDir): Settings {
+  const me = config.get('me') ?? os.hostname()
+  const authRes = config.get('me-auth-results')
+  const resolve = (p: string | undefined) => (p ? path.resolve(config.dir, p) : undefined)
+  return {
+    me,
+    greeting: config.get('smtpgreeting'),
+    databytes: num(config, 'databytes', 26_214_400),
+    maxLineLength: num(config, 'max_line_length', 2048, 512),
+    maxHeaderBytes: num(config, 'max_header_bytes', 262_144, 1024),
+    maxRecipients: num(config, 'max_rcpts', 1000, 100),
+    maxErrors: num(config, 'max_errors', 20, 1),
+    maxUnrecognized: num(config, 'max_unrecognized', 10, 1),
+    commandTimeout: num(config, 'command_timeout', num(config, 'timeout', 300), 1) * 1000,
+    dataMinRate: num(config, 'data_min_rate', 100),
+    dataRateWindow: num(config, 'data_rate_window', 30, 1) * 1000,
+    maxConnections: num(config, 'max_connections', 5000, 1),
+    maxConnectionsPerIp: num(config, 'max_connections_per_ip', 50, 1),
+    spoolDir: resolve(config.get('spool_dir')) ?? path.join(os.tmpdir(), 'postern-spool'),
+    spoolThreshold: num(config, 'spool_threshold', 65_536),
+    bareLf: oneOf(config, 'bare_lf', ['reject', 'normalize'] as const, 'reject'),
+    authPlaintext: config.get('auth_allow_plaintext', '0') === '1',
+    forbidUnauthPipelining: config.get('forbid_unauth_pipelining', '1') !== '0',
+    deferredRejectPhase: oneOf(
+      config,
+      'deferred_reject_phase',
+      ['connect', 'mail', 'rcpt', 'data', 'data_post'] as const,
+      'rcpt',
+    ),
+    authServId: authRes === 'none' ? undefined : (authRes ?? me),
+    proxyHosts: config.list('proxy_hosts'),
+    shutdownTimeout: num(config, 'shutdown_timeout', 30) * 1000,
+    tlsCert: resolve(config.get('tls_cert')),
+    tlsKey: resolve(config.get('tls_key')),
+  }
+}

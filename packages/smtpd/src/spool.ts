@@ -1,0 +1,127 @@
+/**
+ * Where a message's bytes go during DATA. Small messages stay in memory (up to
+ * `spool_threshold`); bigger ones spill to a file in `spool_dir`, written as they arrive, so
+ * memory per session stays bounded whatever the size. The result is a replayable MessageBody.
+ */
+import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import type { Header, MessageBody } from '@postern/core'
+
+let counter = 0
+
+export class SpoolWriter {
+  #chunks: Buffer[] = []
+  #memBytes = 0
+  #file: WriteStream | undefined
+  #path: string | undefined
+  #error: Error | undefined
+  /** Bytes stored (after the size limit, nothing more is stored). */
+  size = 0
+
+  constructor(
+    private readonly dir: string,
+    private readonly threshold: number,
+    private readonly id: string,
+  ) {}
+
+  /** Stores bytes; returns false when the file wants the writer to wait (`drained()`). */
+  write(chunk: Buffer): boolean {
+    this.size += chunk.length
+    if (!this.#file) {
+      this.#chunks.push(chunk)
+      this.#memBytes += chunk.length
+      if (this.#memBytes <= this.threshold) return true
+      this.#openFile()
+      const pending = this.#chunks
+      this.#chunks = []
+      let ok = true
+      for (const c of pending) ok = this.#file!.write(c)
+      return ok
+    }
+    return this.#file.write(chunk)
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => this.#file?.once('drain', resolve) ?? resolve())
+  }
+
+  #openFile(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    this.#path = path.join(this.dir, `${Date.now()}.${process.pid}.${++counter}.${this.id}`)
+    this.#file = createWriteStream(this.#path, { mode: 0o600 })
+    this.#file.on('error', (err) => {
+      this.#error = err
+    })
+  }
+
+  /** Finishes writing and returns the stored message. */
+  async finish(
+    headerSize: number,
+    header: () => Header | undefined,
+    headerEncoding: BufferEncoding,
+  ): Promise<SpooledMessage> {
+    if (this.#file) {
+      const f = this.#file
+      await new Promise<void>((resolve, reject) => {
+        f.end(() => (this.#error ? reject(this.#error) : resolve()))
+      })
+    }
+    return new SpooledMessage(this.size, headerSize, this.#path, this.#chunks, header, headerEncoding)
+  }
+
+  /** Drops whatever was stored (refused or aborted transfers). */
+  async discard(): Promise<void> {
+    this.#chunks = []
+    if (this.#file) {
+      const f = this.#file
+      await new Promise<void>((resolve) => f.end(resolve))
+    }
+    if (this.#path) await rm(this.#path, { force: true })
+  }
+}
+
+export class SpooledMessage implements MessageBody {
+  constructor(
+    readonly size: number,
+    readonly headerSize: number,
+    readonly path: string | undefined,
+    private readonly chunks: readonly Buffer[],
+    private readonly header: () => Header | undefined,
+    private readonly headerEncoding: BufferEncoding,
+  ) {}
+
+  #range(start: number): Readable {
+    if (this.path) return createReadStream(this.path, { start, highWaterMark: 64 * 1024 })
+    const out: Buffer[] = []
+    let skip = start
+    for (const c of this.chunks) {
+      if (skip >= c.length) {
+        skip -= c.length
+        continue
+      }
+      out.push(skip ? c.subarray(skip) : c)
+      skip = 0
+    }
+    return Readable.from(out, { objectMode: false })
+  }
+
+  stream(part: 'message' | 'body' | 'raw' = 'message'): Readable {
+    if (part === 'raw') return this.#range(0)
+    if (part === 'body') return this.#range(this.headerSize)
+    const header = this.header()
+    if (!header) return this.#range(0)
+    const out = new PassThrough({ highWaterMark: 64 * 1024 })
+    out.write(Buffer.from(header.toString(), this.headerEncoding))
+    const body = this.#range(this.headerSize)
+    body.on('error', (err) => out.destroy(err))
+    body.pipe(out)
+    return out
+  }
+
+  /** Removes the spool file (when the transaction ends). */
+  async remove(): Promise<void> {
+    if (this.path) await rm(this.path, { force: true })
+  }
+}
