@@ -15,6 +15,8 @@ import { createServer, type ListenAddress } from './server.js'
 
 const program = new Command('postern')
   .description('Postern SMTP server')
+  // Options after a subcommand belong to it (`postern plugins --config DIR`).
+  .enablePositionalOptions()
   .option('-c, --config <dir>', 'config directory', 'config')
   .option(
     '-l, --listen <host:port>',
@@ -43,6 +45,7 @@ program
   .option('-c, --config <dir>', 'config directory', 'config')
   .description('list the configured plugins in hook order, with their compatibility')
   .action(async (opts: { config: string }) => {
+    if (!existsSync(opts.config)) throw new Error(`config directory ${path.resolve(opts.config)} not found`)
     const found = await inspectPlugins({ configDir: opts.config })
     console.log(`@postern/core ${CORE_VERSION}`)
     const rows = [['plugin', 'package', 'version', 'core range', 'compatible', 'hooks']]

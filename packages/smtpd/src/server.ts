@@ -249,7 +249,8 @@ export class PosternServer {
   /** Stops accepting; idle sessions get 421; transfers may finish until the deadline. */
   async close(deadlineMs = this.#gen?.settings.shutdownTimeout ?? 30_000): Promise<void> {
     this.#closing = true
-    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    // server.close() resolves only when every connection is gone, so start it and await it last.
+    const closed = Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
     for (const s of this.#sessions) await s.shutdown()
     const end = Date.now() + deadlineMs
     while (this.#sessions.size && Date.now() < end) {
@@ -257,6 +258,7 @@ export class PosternServer {
       for (const s of this.#sessions) await s.shutdown()
     }
     for (const s of this.#sessions) s.input.end()
+    await closed
     await this.#gen?.host.close()
   }
 }

@@ -300,6 +300,7 @@ export class Session implements SessionHost {
         if (this.transport.tlsAvailable) return this.#starttls(arg)
         break
       case 'AUTH':
+        if (this.connection.auth) return this.reply(503, ['Already authenticated'], '5.5.1')
         if (authMechanisms(this).length) return authCommand(this, arg)
         break
     }
