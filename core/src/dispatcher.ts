@@ -20,6 +20,7 @@ import {
 import type { Connection } from './connection.js'
 import type { PluginInstanceInfo, SessionHost } from './context.js'
 import { deferReject, isImmune, parseRejectMode, parseRejectType, refusal } from './conventions.js'
+import { deadline } from './deadlines.js'
 import type { RefusalCode } from './dsn.js'
 import type {
   FirstHookName,
@@ -241,7 +242,9 @@ export class HookDispatcher {
     if (!regs) return DECLINED_RESULT
     const allowed = HOOKS[hook].codes as readonly ReturnCode[]
     for (const reg of regs) {
-      const outcome = await this.#call(reg, hook, host, args)
+      let outcome = this.#call(reg, hook, host, args)
+      // Plain (non-async) handlers are answered without a trip through the microtask queue.
+      if (isThenable(outcome)) outcome = await outcome
       let result: HookResult | undefined
       if (outcome === TIMED_OUT || outcome instanceof Error) {
         result = this.#failure(reg, hook, outcome === TIMED_OUT ? 'timeout' : outcome, host)
@@ -279,7 +282,8 @@ export class HookDispatcher {
     if (!regs) return value
     let current = value
     for (const reg of regs) {
-      const outcome = await this.#call(reg, hook, host, [current, ...args])
+      let outcome = this.#call(reg, hook, host, [current, ...args])
+      if (isThenable(outcome)) outcome = await outcome
       if (outcome === TIMED_OUT || outcome instanceof Error) {
         this.#report(reg, hook, outcome === TIMED_OUT ? 'timeout' : outcome, host)
         continue
@@ -303,20 +307,27 @@ export class HookDispatcher {
       ctx.finish()
       return value
     }
-    // Only asynchronous handlers pay for a timer.
+    // Only asynchronous handlers get a deadline (one shared timer serves them all).
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      let settled = false
+      const cancel = deadline(reg.timeout, () => {
+        if (settled) return
+        settled = true
         ctx.finish(new HookTimeoutError(`${hook} timed out after ${reg.timeout} ms`))
         resolve(TIMED_OUT)
-      }, reg.timeout)
+      })
       value.then(
         (v) => {
-          clearTimeout(timer)
+          if (settled) return // a late answer after the timeout is ignored
+          settled = true
+          cancel()
           ctx.finish()
           resolve(v)
         },
         (err) => {
-          clearTimeout(timer)
+          if (settled) return
+          settled = true
+          cancel()
           ctx.finish()
           resolve(toError(err))
         },
