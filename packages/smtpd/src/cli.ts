@@ -8,10 +8,11 @@
 import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { CORE_VERSION, createPluginHost, inspectPlugins } from '@postern/core'
+import { CORE_VERSION, createPluginHost, inspectPlugins, MemoryStore } from '@postern/core'
 import { Command } from 'commander'
 import { writeExampleConfig } from './init-config.js'
 import { createServer, type ListenAddress } from './server.js'
+import { importStores, openSiteStore } from './site-store.js'
 
 const program = new Command('postern')
   .description('Postern SMTP server')
@@ -86,21 +87,17 @@ program
   .argument('[args...]')
   .option('-c, --config <dir>', 'config directory', 'config')
   .action(async (args: string[], opts: { config: string }) => {
-    type Stores = {
-      openStore(spec: string): Promise<{ close(): Promise<void> }>
-      runStoreCommand(argv: string[], io: object): Promise<number>
-    }
+    type Stores = { runStoreCommand(argv: string[], io: object): Promise<number> }
     let stores: Stores
     try {
-      stores = (await import(['@postern', 'stores'].join('/'))) as Stores
+      stores = await importStores<Stores>(opts.config)
     } catch {
       console.error('postern store needs the @postern/stores package (npm install @postern/stores)')
       process.exitCode = 2
       return
     }
-    const { ConfigDir } = await import('@postern/core')
-    const spec = new ConfigDir(opts.config, { watch: false }).get('store', 'memory')
-    const store = await stores.openStore(spec)
+    // The same store the server uses: config/store, relative paths from the config dir.
+    const store = (await openSiteStore(opts.config)) ?? new MemoryStore()
     try {
       process.exitCode = await stores.runStoreCommand(args, {
         store,

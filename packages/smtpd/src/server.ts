@@ -19,6 +19,7 @@ import { readProxyHeader } from './proxy-protocol.js'
 import { formatReply } from './reply.js'
 import { Session } from './session.js'
 import { readSettings, type Settings } from './settings.js'
+import { openSiteStore } from './site-store.js'
 import { SocketTransport, tlsInfo } from './socket-transport.js'
 
 export interface ListenAddress {
@@ -90,13 +91,32 @@ export class PosternServer {
   }
 
   async #load(): Promise<Generation> {
-    const host = await createPluginHost({
-      configDir: this.#options.config,
-      ...(this.#options.plugins ? { definitions: this.#options.plugins } : {}),
-      ...(this.#options.pluginLines ? { pluginLines: this.#options.pluginLines } : {}),
-      ...(this.#options.log ? { log: this.#options.log } : {}),
-      ...this.#options.host,
-    })
+    const store = this.#options.host?.store ?? (await openSiteStore(this.#options.config, this.#options.log))
+    let host: PluginHost
+    try {
+      host = await createPluginHost({
+        configDir: this.#options.config,
+        ...(this.#options.plugins ? { definitions: this.#options.plugins } : {}),
+        ...(this.#options.pluginLines ? { pluginLines: this.#options.pluginLines } : {}),
+        ...(this.#options.log ? { log: this.#options.log } : {}),
+        ...this.#options.host,
+        ...(store ? { store } : {}),
+      })
+    } catch (err) {
+      if (store && !this.#options.host?.store) await store.close()
+      throw err
+    }
+    // A store the engine opened is closed with its generation.
+    const ownStore = store && !this.#options.host?.store ? store : undefined
+    if (ownStore) {
+      const close = host.close.bind(host)
+      host = Object.assign(host, {
+        close: async () => {
+          await close()
+          await ownStore.close()
+        },
+      })
+    }
     try {
       const settings = readSettings(host.config.files)
       const proxyHosts = new BlockList()

@@ -1,9 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { tempDir } from '@postern/test-peers'
+import { RawClient, startPostern, tempDir } from '@postern/test-peers'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startPostern } from './cli-helpers.js'
-import { RawClient } from './socket-helpers.js'
 
 const dir = tempDir('durability')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -4,12 +4,11 @@ import path from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { promisify } from 'node:util'
 import { definePlugin, verifyCredentials } from '@postern/core'
-import maildir from '@postern/queue-maildir'
-import { requirePeer, tempDir } from '@postern/test-peers'
+import { RawClient, requirePeer, tempDir } from '@postern/test-peers'
 import nodemailer from 'nodemailer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type PosternServer } from '../src/index.js'
-import { configDir, maildirMessages, makeCert, RawClient } from './socket-helpers.js'
+import { configDir, maildirMessages, makeCert } from './socket-helpers.js'
 
 const run = promisify(execFile)
 const swaks = requirePeer('swaks')
@@ -63,7 +62,7 @@ beforeAll(async () => {
   })
   server = createServer({
     config: cfg,
-    plugins: [observer, acceptAll, users, maildir],
+    plugins: [observer, acceptAll, users],
     pluginLines: ['observer', 'accept_all', 'test_users', `queue/maildir ${box}`],
     listen: ['127.0.0.1:0', '127.0.0.1:0 tls'],
   })

@@ -1,1 +1,7 @@
+export * from './dnsmasq.js'
+export * from './dovecot-lmtp.js'
+export * from './postern-cli.js'
 export * from './process.js'
+export * from './redis.js'
+export * from './smtp-client.js'
+export * from './smtp-sink.js'

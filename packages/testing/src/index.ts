@@ -1,4 +1,11 @@
 export {
+  type EngineOptions,
+  openSession,
+  startServer,
+  type TestServer,
+  type TestSmtpSession,
+} from './engine.js'
+export {
   type ConfigFiles,
   type LoadPluginOptions,
   loadPlugin,
@@ -15,3 +22,4 @@ export {
   testMessage,
   testTransaction,
 } from './models.js'
+export { type StoreContractOptions, storeContract } from './store-contract.js'

@@ -1,8 +1,12 @@
+/**
+ * Runs the built `postern` CLI (packages/smtpd/dist/cli.js) from the repo root, as an admin
+ * would run it, and waits for its "listening on" line.
+ */
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..')
-export const cliPath = path.resolve(import.meta.dirname, '../dist/cli.js')
+export const cliPath = path.join(repoRoot, 'packages/smtpd/dist/cli.js')
 
 export interface Running {
   child: ChildProcess

@@ -1,0 +1,195 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import {
+  createDnsResolver,
+  createLogger,
+  createPluginHost,
+  DECLINED,
+  DENY,
+  DENYSOFT,
+  type DnsResolver,
+  type HookResult,
+  NOTE,
+} from '@postern/core'
+import { startTestDns, TEST_DNS } from '@postern/test-peers'
+import { type ConfigFiles, loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import pkg from '../package.json'
+import plugin from '../src/index.js'
+
+const peer = await startTestDns()
+if (!peer) console.warn('dnsmasq is not installed: the check_dns DNS tests are skipped')
+afterAll(() => peer?.stop())
+
+const { domain: D } = TEST_DNS
+let h: PluginHarness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+function resolver(timeout = 2000, server = peer!.server): DnsResolver {
+  return createDnsResolver({ servers: [server], timeout })
+}
+
+function text(result: HookResult): string {
+  return [result.message ?? []].flat().join('\n')
+}
+
+async function load(args = '', config: ConfigFiles = {}, dns = resolver()) {
+  h = await loadPlugin(plugin, { args, dns, config })
+  return h
+}
+
+async function send(harness: PluginHarness, sender: string, rcpt = 'user@example.org', notes = {}) {
+  const s = harness.session({ remoteIp: TEST_DNS.ip.server, notes })
+  const tx = s.begin({ sender })
+  await harness.first('mail', s, tx.sender!, new Map())
+  const result = await harness.first('rcpt', s, testAddress(rcpt), new Map())
+  return { tx, result, note: tx.notes.get('resolvable_fromhost') }
+}
+
+describe('check_dns package', () => {
+  it('is found by its qpsmtpd names through the installed package (the built dist)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'postern-alias-'))
+    try {
+      mkdirSync(path.join(root, 'node_modules', '@postern'), { recursive: true })
+      mkdirSync(path.join(root, 'config'))
+      symlinkSync(
+        path.resolve(import.meta.dirname, '..'),
+        path.join(root, 'node_modules', '@postern/check-dns'),
+      )
+      writeFileSync(
+        path.join(root, 'config', 'plugins'),
+        'require_resolvable_fromhost\nresolvable_fromhost:2\n',
+      )
+      const host = await createPluginHost({
+        configDir: path.join(root, 'config'),
+        searchDirs: [root],
+        dns: createDnsResolver(),
+        log: createLogger({ level: 0, sink: () => {} }),
+      })
+      try {
+        expect(host.plugins.map((p) => [p.instance, p.name, p.packageName])).toEqual([
+          ['require_resolvable_fromhost', 'check_dns', '@postern/check-dns'],
+          ['resolvable_fromhost:2', 'check_dns', '@postern/check-dns'],
+        ])
+      } finally {
+        await host.close()
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('declares its core range, name and the qpsmtpd names as aliases', () => {
+    expect(plugin.core).toBe(pkg.peerDependencies['@postern/core'])
+    expect(pkg.postern).toEqual({ plugin: plugin.name, aliases: [...plugin.aliases] })
+    expect(plugin.aliases).toEqual(['require_resolvable_fromhost', 'resolvable_fromhost'])
+  })
+})
+
+describe.skipIf(!peer)('check_dns against dnsmasq', () => {
+  it('passes a domain with MX, with A only and with AAAA only', async () => {
+    const harness = await load()
+    expect(await send(harness, `a@${D.mx}`)).toMatchObject({ result: { code: DECLINED }, note: 'mx' })
+    expect(await send(harness, `a@${D.aOnly}`)).toMatchObject({ result: { code: DECLINED }, note: 'a' })
+    expect(await send(harness, `a@${D.aaaaOnly}`)).toMatchObject({ result: { code: DECLINED }, note: 'a' })
+    expect(await send(harness, `a@${D.mixed}`)).toMatchObject({ result: { code: DECLINED }, note: 'a' })
+  })
+
+  it('passes the null sender and address literals', async () => {
+    const harness = await load()
+    expect(await send(harness, '<>')).toMatchObject({ result: { code: DECLINED }, note: 'null' })
+    expect(await send(harness, 'a@[192.0.2.1]')).toMatchObject({ result: { code: DECLINED }, note: 'ip' })
+  })
+
+  it('refuses a domain that does not exist, or has no address, with 450 4.1.8 by default', async () => {
+    const harness = await load()
+    const nx = await send(harness, `a@${D.nxdomain}`)
+    expect(nx.result).toMatchObject({ code: DENYSOFT, enhanced: '4.1.8' })
+    expect(text(nx.result)).toBe(`Sender domain ${D.nxdomain} does not exist`)
+    expect(nx.note).toBe(`${D.nxdomain} does not exist`)
+    const none = await send(harness, `a@${D.noAddress}`)
+    expect(none.result).toMatchObject({ code: DENYSOFT, enhanced: '4.1.8' })
+    expect(text(none.result)).toBe(`Sender domain ${D.noAddress} has no usable MX or address record`)
+    expect((await send(harness, `a@${D.danglingMx}`)).result.code).toBe(DENYSOFT)
+  })
+
+  it('refuses permanently (550 5.1.8) with reject_type perm', async () => {
+    const harness = await load('reject_type perm')
+    expect((await send(harness, `a@${D.nxdomain}`)).result).toMatchObject({ code: DENY, enhanced: '5.1.8' })
+  })
+
+  it('refuses domains that resolve only into invalid networks (defaults without the file)', async () => {
+    const harness = await load('reject_type perm')
+    expect((await send(harness, `a@${D.privateOnly}`)).result).toMatchObject({
+      code: DENY,
+      enhanced: '5.1.8',
+    })
+    expect((await send(harness, `a@${D.loopbackMx}`)).result).toMatchObject({ code: DENY, enhanced: '5.1.8' })
+    // One usable address among invalid ones is enough.
+    expect((await send(harness, `a@${D.mixed}`)).result.code).toBe(DECLINED)
+  })
+
+  it('uses invalid_resolvable_fromhost when present (an empty file: no invalid networks)', async () => {
+    const custom = await load('reject_type perm', {
+      invalid_resolvable_fromhost: ['192.0.2.0/24', '2001:db8::/32'],
+    })
+    expect((await send(custom, `a@${D.mx}`)).result.code).toBe(DENY)
+    expect((await send(custom, `a@${D.aaaaOnly}`)).result.code).toBe(DENY)
+    expect((await send(custom, `a@${D.privateOnly}`)).result.code).toBe(DECLINED)
+    await custom.close()
+    const empty = await load('reject_type perm', { invalid_resolvable_fromhost: '' })
+    expect((await send(empty, `a@${D.loopbackMx}`)).result.code).toBe(DECLINED)
+  })
+
+  it('refuses a null-MX domain with 550 5.7.27 (RFC 7505)', async () => {
+    const harness = await load()
+    expect((await send(harness, `a@${D.nullMx}`)).result).toMatchObject({ code: DENY, enhanced: '5.7.27' })
+  })
+
+  it('lets postmaster and immune sessions through', async () => {
+    const harness = await load()
+    expect((await send(harness, `a@${D.nxdomain}`, 'postmaster@example.org')).result.code).toBe(DECLINED)
+    const white = await send(harness, `a@${D.nxdomain}`, 'user@example.org', { [NOTE.whitelistHost]: 'x' })
+    expect(white).toMatchObject({ result: { code: DECLINED }, note: 'whitelist' })
+  })
+
+  it('honours reject 0 (log only)', async () => {
+    const harness = await load('reject 0')
+    expect((await send(harness, `a@${D.nxdomain}`)).result.code).toBe(DECLINED)
+    expect(harness.logs.some((e) => /fail, tolerated/.test(e.message))).toBe(true)
+  })
+
+  describe('DNS down: always 451 4.4.3, never 5xx', () => {
+    it('SERVFAIL', async () => {
+      const harness = await load('reject_type perm', {}, resolver(300))
+      const { result } = await send(harness, `a@${D.servfail}`)
+      expect(result).toMatchObject({ code: DENYSOFT, enhanced: '4.4.3' })
+      expect(text(result)).toBe(`Temporary DNS failure resolving ${D.servfail}, try again later`)
+    })
+
+    it('timeout (a zone that never answers)', async () => {
+      const harness = await load('reject_type perm', {}, resolver(300))
+      expect((await send(harness, `a@${D.timeout}`)).result).toMatchObject({
+        code: DENYSOFT,
+        enhanced: '4.4.3',
+      })
+    })
+
+    it('timeout (the only server is a black hole)', async () => {
+      const harness = await load('reject_type perm', {}, resolver(300, peer!.blackHole))
+      expect((await send(harness, `a@${D.mx}`)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.4.3' })
+    })
+  })
+})
+
+describe('check_dns config', () => {
+  it('refuses a bad network line at load, naming file and line', async () => {
+    await expect(
+      loadPlugin(plugin, { config: { invalid_resolvable_fromhost: ['10.0.0.0/8', '10.0.0.0/33'] } }),
+    ).rejects.toThrow(/invalid_resolvable_fromhost:2: bad network/)
+  })
+})

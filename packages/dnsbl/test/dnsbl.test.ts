@@ -1,0 +1,251 @@
+import {
+  createDnsResolver,
+  DECLINED,
+  DENY,
+  DENYSOFT,
+  type DnsResolver,
+  type HookResult,
+  NOTE,
+} from '@postern/core'
+import { startTestDns, TEST_DNS } from '@postern/test-peers'
+import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import pkg from '../package.json'
+import plugin from '../src/index.js'
+
+// A real dnsmasq with the shared test zones (see @postern/test-peers dns-zones.ts).
+const peer = await startTestDns()
+if (!peer) console.warn('dnsmasq is not installed: the dnsbl DNS tests are skipped')
+afterAll(() => peer?.stop())
+
+const { ip: IP, zone: Z } = TEST_DNS
+let h: PluginHarness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+function resolver(timeout = 2000, server = peer!.server): DnsResolver {
+  return createDnsResolver({ servers: [server], timeout })
+}
+
+async function load(
+  zones: string[],
+  opts: { args?: string; dns?: DnsResolver; files?: Record<string, string[]> } = {},
+) {
+  h = await loadPlugin(plugin, {
+    args: opts.args ?? '',
+    dns: opts.dns ?? resolver(),
+    config: { dnsbl_zones: zones, ...opts.files },
+  })
+  return h
+}
+
+/** A reply's text, lines joined with \n (results carry the lines as an array). */
+function text(result: HookResult): string {
+  return [result.message ?? []].flat().join('\n')
+}
+
+/** connect → rcpt, as the engine runs them; returns the RCPT result. */
+async function session(harness: PluginHarness, remoteIp: string, rcpt = 'user@example.org', init = {}) {
+  const s = harness.session({ remoteIp, ...init })
+  await harness.first('connect', s)
+  s.begin({ sender: 'someone@example.com' })
+  const result = await harness.first('rcpt', s, testAddress(rcpt), new Map())
+  return { s, result }
+}
+
+describe('dnsbl package', () => {
+  it('declares the same core range at run time as in its peerDependencies', () => {
+    expect(plugin.core).toBe(pkg.peerDependencies['@postern/core'])
+    expect(pkg.postern.plugin).toBe(plugin.name)
+  })
+})
+
+describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
+  it('refuses a listed client at RCPT with the list TXT text, and notes it on the connection', async () => {
+    const harness = await load([Z.dnsbl])
+    const { s, result } = await session(harness, IP.listed)
+    expect(result).toMatchObject({ code: DENY, enhanced: '5.7.1', plugin: 'dnsbl' })
+    expect(text(result)).toBe(`Listed in bl.test, see https://bl.test/q?${IP.listed}`)
+    expect(s.connection.notes.get('dnsbl')).toBe(text(result))
+  })
+
+  it('uses the servers of config/dns_servers when no resolver is given (as the engine will)', async () => {
+    h = await loadPlugin(plugin, {
+      config: { dnsbl_zones: [Z.dnsbl], dns_servers: [peer!.server], dns_timeout: '1' },
+    })
+    expect((await session(h, IP.listed)).result.code).toBe(DENY)
+    expect((await session(h, IP.unlisted)).result.code).toBe(DECLINED)
+    expect(h.host.dns.stats.queries).toBe(3) // A for both, TXT for the listing
+  })
+
+  it('lets postmaster and abuse mail through from a listed client', async () => {
+    const harness = await load([Z.dnsbl])
+    for (const rcpt of ['postmaster@example.org', 'Abuse@example.org', 'postmaster']) {
+      const { result } = await session(harness, IP.listed, rcpt)
+      expect(result.code).toBe(DECLINED)
+    }
+  })
+
+  it('passes an unlisted client and logs one pass line', async () => {
+    const harness = await load([Z.dnsbl, Z.dnsblAOnly])
+    const { result } = await session(harness, IP.unlisted)
+    expect(result.code).toBe(DECLINED)
+    expect(harness.logs.some((e) => /pass, not listed in 2 zone/.test(e.message))).toBe(true)
+  })
+
+  it('looks IPv6 clients up in nibble form (and maps ::ffff: IPv4 clients back)', async () => {
+    const harness = await load([Z.dnsbl])
+    expect((await session(harness, IP.listedV6)).result).toMatchObject({ code: DENY })
+    expect((await session(harness, IP.unlistedV6)).result.code).toBe(DECLINED)
+    expect((await session(harness, `::ffff:${IP.listed}`)).result.code).toBe(DENY)
+  })
+
+  it('uses the zone message with %IP% and %ZONE% for lists without TXT records', async () => {
+    const harness = await load([`${Z.dnsblAOnly} Blocked: %IP% is listed in %ZONE%`])
+    const { result } = await session(harness, IP.listed)
+    expect(text(result)).toBe(`Blocked: ${IP.listed} is listed in ${Z.dnsblAOnly}`)
+  })
+
+  it("accepts qpsmtpd's zone:message form", async () => {
+    const harness = await load([`${Z.dnsblAOnly}:See https://a.bl.test/?%IP%`])
+    const { result } = await session(harness, IP.listed)
+    expect(text(result)).toBe(`See https://a.bl.test/?${IP.listed}`)
+  })
+
+  it('filters by return code per zone: 127.0.0.2 lists, 127.0.0.10 does not (and vice versa)', async () => {
+    const spamOnly = await load([`${Z.dnsbl} 127.0.0.2`])
+    expect((await session(spamOnly, IP.listed)).result.code).toBe(DENY)
+    expect((await session(spamOnly, IP.listedPbl)).result.code).toBe(DECLINED)
+    expect((await session(spamOnly, IP.listedTwice)).result.code).toBe(DECLINED)
+    await spamOnly.close()
+    h = undefined
+    const pbl = await load([`${Z.dnsbl} 127.0.0.10-127.0.0.11 Dynamic address %IP%`])
+    expect((await session(pbl, IP.listed)).result.code).toBe(DECLINED)
+    const dynamic = (await session(pbl, IP.listedPbl)).result
+    expect(dynamic.code).toBe(DENY)
+    expect(text(dynamic)).toBe(`Dynamic address ${IP.listedPbl}`)
+    expect((await session(pbl, IP.listedTwice)).result.code).toBe(DENY)
+  })
+
+  it("does not take a list's error code (127.255.255.x) for a listing", async () => {
+    const harness = await load([Z.dnsbl])
+    const { result } = await session(harness, IP.listErrorCode)
+    expect(result.code).toBe(DECLINED)
+    expect(harness.logs.some((e) => /127\.255\.255\.254: not a listing/.test(e.message))).toBe(true)
+  })
+
+  it('answers with the first listing in config order, whatever answers first', async () => {
+    const harness = await load([`${Z.dnsblAOnly} first %ZONE%`, Z.dnsbl])
+    expect(text((await session(harness, IP.listed)).result)).toBe(`first ${Z.dnsblAOnly}`)
+  })
+
+  it('prepends dnsbl_rejectmsg lines to the reply', async () => {
+    const harness = await load([Z.dnsbl], {
+      files: { dnsbl_rejectmsg: ['Blocked by policy.', 'Ask %IP% owner'] },
+    })
+    const { result } = await session(harness, IP.listed)
+    expect(text(result)).toBe(
+      `Blocked by policy.\nAsk ${IP.listed} owner\nListed in bl.test, see https://bl.test/q?${IP.listed}`,
+    )
+  })
+
+  it('never looks up clients in dnsbl_allow (address, prefix, CIDR)', async () => {
+    const dns = resolver()
+    const harness = await load([Z.dnsbl], {
+      dns,
+      files: { dnsbl_allow: ['192.0.2.66', '192.0.2.1', '2001:db8::/32', '198.51.100.'] },
+    })
+    for (const ip of [IP.listed, IP.listedV6, '198.51.100.7'])
+      expect((await session(harness, ip)).result.code).toBe(DECLINED)
+    expect(dns.stats.queries).toBe(0)
+    expect((await session(harness, IP.listedPbl)).result.code).toBe(DENY)
+  })
+
+  it('lets a whitelisted host and a relay client through', async () => {
+    const harness = await load([Z.dnsbl])
+    const white = await session(harness, IP.listed, 'user@example.org', {
+      notes: { [NOTE.whitelistHost]: 'wl.test: Known good' },
+    })
+    expect(white.result.code).toBe(DECLINED)
+    const relay = await session(harness, IP.listed, 'user@example.org', { relayClient: true })
+    expect(relay.result.code).toBe(DECLINED)
+  })
+
+  it('honours reject_type temp, reject 0 and reject naughty', async () => {
+    const temp = await load([Z.dnsbl], { args: 'reject_type temp' })
+    expect((await session(temp, IP.listed)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.7.1' })
+    await temp.close()
+
+    const off = await load([Z.dnsbl], { args: 'reject 0' })
+    expect((await session(off, IP.listed)).result.code).toBe(DECLINED)
+    expect(off.logs.some((e) => /fail, tolerated/.test(e.message))).toBe(true)
+    await off.close()
+
+    h = await load([Z.dnsbl], { args: 'reject naughty' })
+    const s = h.session({ remoteIp: IP.listed })
+    await h.first('connect', s)
+    // The deferred reject is stored at connect, for the engine to apply at its phase.
+    expect(s.connection.notes.get(NOTE.naughty)).toBe(`Listed in bl.test, see https://bl.test/q?${IP.listed}`)
+  })
+
+  it('runs every zone at once: all queries are in flight before the first one could time out', async () => {
+    const dns = resolver(3000, peer!.stubs.blackHole.server)
+    const before = peer!.stubs.blackHole.queries
+    const harness = await load(['z1.test', 'z2.test', 'z3.test'], { dns })
+    const s = harness.session({ remoteIp: IP.listed })
+    await harness.first('connect', s)
+    await vi.waitFor(() => expect(peer!.stubs.blackHole.queries - before).toBe(3), { timeout: 2000 })
+  })
+
+  describe('DNS down', () => {
+    it('passes by default when a list times out, and logs it', async () => {
+      const harness = await load([`${Z.timeout}`], { dns: resolver(300) })
+      const { result } = await session(harness, IP.listed)
+      expect(result.code).toBe(DECLINED)
+      expect(harness.logs.some((e) => /no answer from slow\.test; passing/.test(e.message))).toBe(true)
+    })
+
+    it('passes by default when the only server never answers (black hole)', async () => {
+      const harness = await load([Z.dnsbl], { dns: resolver(300, peer!.blackHole) })
+      expect((await session(harness, IP.listed)).result.code).toBe(DECLINED)
+    })
+
+    it('still refuses on the lists that did answer', async () => {
+      const harness = await load([Z.timeout, Z.servfail, Z.dnsbl], { dns: resolver(300) })
+      expect((await session(harness, IP.listed)).result.code).toBe(DENY)
+    })
+
+    it('defers with 451 4.4.3 when told to (dns_error defer), postmaster still passes', async () => {
+      const harness = await load([Z.servfail], { args: 'dns_error defer', dns: resolver(300) })
+      expect((await session(harness, IP.listed)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.4.3' })
+      expect((await session(harness, IP.listed, 'postmaster@example.org')).result.code).toBe(DECLINED)
+    })
+  })
+})
+
+describe('dnsbl config', () => {
+  it('refuses a bad zone line at load, naming file and line', async () => {
+    await expect(
+      loadPlugin(plugin, { config: { dnsbl_zones: ['bl.test', 'bad_zone!'] }, dns: createDnsResolver() }),
+    ).rejects.toThrow(/dnsbl_zones:2: bad DNS zone/)
+    await expect(
+      loadPlugin(plugin, { config: { dnsbl_zones: ['bl.test 127.0.0.300'] }, dns: createDnsResolver() }),
+    ).rejects.toThrow(/dnsbl_zones:1: bad return-code filter/)
+    await expect(
+      loadPlugin(plugin, { config: { dnsbl_allow: ['nonsense'] }, dns: createDnsResolver() }),
+    ).rejects.toThrow(/dnsbl_allow:1: bad address/)
+    await expect(loadPlugin(plugin, { args: 'dns_error maybe', dns: createDnsResolver() })).rejects.toThrow(
+      /dns_error must be pass or defer/,
+    )
+  })
+
+  it('does nothing without dnsbl_zones', async () => {
+    const dns = createDnsResolver({ servers: ['127.0.0.1:9'], timeout: 200 })
+    h = await loadPlugin(plugin, { dns })
+    const { result } = await session(h, IP.listed)
+    expect(result.code).toBe(DECLINED)
+    expect(dns.stats.queries).toBe(0)
+  })
+})

@@ -1,0 +1,5 @@
+export { AddressList, HostList } from './lists.js'
+export { clientNetwork } from './network.js'
+export { default, GREYLIST_NOTE } from './plugin.js'
+export { formatRecord, type GreyRecord, parseRecord, type Step, step, type Timeouts } from './record.js'
+export { applySettings, DEFAULTS, type Settings } from './settings.js'

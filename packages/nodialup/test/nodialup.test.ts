@@ -1,0 +1,176 @@
+import {
+  createDnsResolver,
+  DECLINED,
+  DENY,
+  DENYSOFT,
+  type DnsResolver,
+  type HookResult,
+  NOTE,
+} from '@postern/core'
+import { startTestDns, TEST_DNS } from '@postern/test-peers'
+import { type ConfigFiles, loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import pkg from '../package.json'
+import plugin, { compilePattern, DEFAULT_PATTERNS, embedsIp } from '../src/index.js'
+
+const peer = await startTestDns()
+if (!peer) console.warn('dnsmasq is not installed: the nodialup DNS tests are skipped')
+afterAll(() => peer?.stop())
+
+const { ip: IP } = TEST_DNS
+let h: PluginHarness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+function resolver(timeout = 2000, server = peer!.server): DnsResolver {
+  return createDnsResolver({ servers: [server], timeout })
+}
+
+function text(result: HookResult): string {
+  return [result.message ?? []].flat().join('\n')
+}
+
+async function load(args = '', config: ConfigFiles = {}, dns = resolver()) {
+  h = await loadPlugin(plugin, { args, dns, config })
+  return h
+}
+
+async function session(harness: PluginHarness, remoteIp: string, rcpt = 'user@example.org', notes = {}) {
+  const s = harness.session({ remoteIp, notes })
+  await harness.first('connect', s)
+  s.begin({ sender: 'a@example.com' })
+  const result = await harness.first('rcpt', s, testAddress(rcpt), new Map())
+  return { s, result }
+}
+
+describe('nodialup package', () => {
+  it('declares the same core range at run time as in its peerDependencies', () => {
+    expect(plugin.core).toBe(pkg.peerDependencies['@postern/core'])
+    expect(pkg.postern.plugin).toBe(plugin.name)
+  })
+})
+
+describe.skipIf(!peer)('nodialup against dnsmasq', () => {
+  it('refuses a client whose PTR looks dynamic (IPv4 and IPv6), at RCPT', async () => {
+    const harness = await load()
+    const v4 = await session(harness, IP.dynamic)
+    expect(v4.result).toMatchObject({ code: DENY, enhanced: '5.7.1', plugin: 'nodialup' })
+    expect(text(v4.result)).toBe(
+      "Dynamic or residential address (dsl-192-0-2-7.dyn.example.net): send through your provider's mail server",
+    )
+    expect(v4.s.connection.notes.get('nodialup')).toMatch(
+      /^dsl-192-0-2-7\.dyn\.example\.net looks dynamic: matches/,
+    )
+    expect((await session(harness, IP.dynamicV6)).result.code).toBe(DENY)
+  })
+
+  it('passes clients with a normal PTR', async () => {
+    const harness = await load()
+    expect((await session(harness, IP.server)).result.code).toBe(DECLINED)
+    expect((await session(harness, IP.serverV6)).result.code).toBe(DECLINED)
+    expect((await session(harness, IP.listed)).result.code).toBe(DECLINED) // host66.example.org
+  })
+
+  it('refuses a client without reverse DNS, unless reject_no_rdns 0', async () => {
+    const strict = await load()
+    const { result } = await session(strict, IP.noPtr)
+    expect(result).toMatchObject({ code: DENY, enhanced: '5.7.1' })
+    expect(text(result)).toBe(`No reverse DNS for ${IP.noPtr}: mail servers need one`)
+    await strict.close()
+    const lenient = await load('reject_no_rdns 0')
+    expect((await session(lenient, IP.noPtr)).result.code).toBe(DECLINED)
+  })
+
+  it('lets exceptions through: address, CIDR, host name, domain suffix', async () => {
+    const harness = await load('', {
+      nodialup_exceptions: ['192.0.2.9', '2001:db8::/64', '.dyn.example.net'],
+    })
+    expect((await session(harness, IP.noPtr)).result.code).toBe(DECLINED)
+    expect((await session(harness, IP.dynamicV6)).result.code).toBe(DECLINED)
+    expect((await session(harness, IP.dynamic)).result.code).toBe(DECLINED)
+    await harness.close()
+    const byName = await load('', { nodialup_exceptions: ['dsl-192-0-2-7.dyn.example.net'] })
+    expect((await session(byName, IP.dynamic)).result.code).toBe(DECLINED)
+  })
+
+  it('lets postmaster, whitelisted hosts and relay clients through', async () => {
+    const harness = await load()
+    expect((await session(harness, IP.dynamic, 'postmaster@example.org')).result.code).toBe(DECLINED)
+    const white = await session(harness, IP.dynamic, 'user@example.org', { [NOTE.whitelistHost]: 'wl' })
+    expect(white.result.code).toBe(DECLINED)
+  })
+
+  it('uses nodialup_patterns instead of the built-in patterns when present', async () => {
+    const harness = await load('embedded_ip 0', { nodialup_patterns: ['^host[0-9]+\\.'] })
+    expect((await session(harness, IP.listed)).result.code).toBe(DENY) // host66.example.org
+    expect((await session(harness, IP.dynamic)).result.code).toBe(DECLINED)
+  })
+
+  it('keeps the last good patterns when a live edit is bad, and logs it', async () => {
+    const harness = await load('embedded_ip 0', { nodialup_patterns: ['^host[0-9]+\\.'] })
+    harness.writeConfig('nodialup_patterns', ['(a+)+$'])
+    expect((await session(harness, IP.listed)).result.code).toBe(DENY)
+    expect(harness.logs.some((e) => /keeping the previous value.*backtrack/.test(e.message))).toBe(true)
+  })
+
+  describe('DNS down', () => {
+    it('passes by default when the PTR lookup times out', async () => {
+      const harness = await load('', {}, resolver(300, peer!.blackHole))
+      expect((await session(harness, IP.dynamic)).result.code).toBe(DECLINED)
+      expect(harness.logs.some((e) => /failed \(ETIMEOUT\); passing/.test(e.message))).toBe(true)
+    })
+
+    it('defers with 451 4.4.3 with dns_error defer (SERVFAIL)', async () => {
+      const harness = await load('dns_error defer', {}, resolver(300, peer!.servfail))
+      expect((await session(harness, IP.dynamic)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.4.3' })
+    })
+  })
+})
+
+describe('nodialup patterns', () => {
+  it('refuses a bad pattern file at load, naming file and line', async () => {
+    const bad = (patterns: string[]) => loadPlugin(plugin, { config: { nodialup_patterns: patterns } })
+    await expect(bad(['dsl', '([a-z'])).rejects.toThrow(/nodialup_patterns:2: bad regular expression/)
+    await expect(bad(['(a+)+$'])).rejects.toThrow(
+      /nodialup_patterns:1: pattern may backtrack catastrophically/,
+    )
+    await expect(bad(['(x*)*y'])).rejects.toThrow(/nodialup_patterns:1: pattern may backtrack/)
+    await expect(bad(['(dyn)-\\1'])).rejects.toThrow(/nodialup_patterns:1: backreferences are not allowed/)
+    await expect(loadPlugin(plugin, { config: { nodialup_exceptions: ['bad_host!'] } })).rejects.toThrow(
+      /nodialup_exceptions:1: bad exception/,
+    )
+  })
+
+  it('ships safe built-in patterns that catch the usual pool names and spare server names', () => {
+    const [re] = DEFAULT_PATTERNS.map((p) => compilePattern(p))
+    for (const n of [
+      'dsl-1-2-3-4.dyn.isp.example',
+      'ppp123.isp.example',
+      'cable-77.example',
+      'x.pool.example',
+    ])
+      expect(re!.test(n)).toBe(true)
+    for (const n of [
+      'mail.example.com',
+      'mx1.dynamics.example',
+      'smtp.residence.example',
+      'dslreports.example',
+    ])
+      expect(re!.test(n)).toBe(false)
+  })
+
+  it('finds the IP spelled out in a host name', () => {
+    const ip = '192.0.2.7'
+    for (const n of [
+      '192-0-2-7.isp.example',
+      'h7.2.0.192.in.example',
+      'x-192-000-002-007.example',
+      'c0000207.example',
+    ])
+      expect(embedsIp(n, ip)).toBe(true)
+    for (const n of ['mail.example.com', '192-0-2-70.isp.example', 'x1192-0-2-7.example'])
+      expect(embedsIp(n, ip)).toBe(false)
+  })
+})

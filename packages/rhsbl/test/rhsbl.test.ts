@@ -1,0 +1,152 @@
+import {
+  createDnsResolver,
+  DECLINED,
+  DENY,
+  DENYSOFT,
+  type DnsResolver,
+  type HookResult,
+  NOTE,
+} from '@postern/core'
+import { startTestDns, TEST_DNS } from '@postern/test-peers'
+import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import pkg from '../package.json'
+import plugin from '../src/index.js'
+
+const peer = await startTestDns()
+if (!peer) console.warn('dnsmasq is not installed: the rhsbl DNS tests are skipped')
+afterAll(() => peer?.stop())
+
+const { ip: IP, zone: Z, domain: D } = TEST_DNS
+let h: PluginHarness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+function resolver(timeout = 2000, server = peer!.server): DnsResolver {
+  return createDnsResolver({ servers: [server], timeout })
+}
+
+function text(result: HookResult): string {
+  return [result.message ?? []].flat().join('\n')
+}
+
+async function load(zones: string[], args = '', dns = resolver()) {
+  h = await loadPlugin(plugin, { args, dns, config: { rhsbl_zones: zones } })
+  return h
+}
+
+/** mail → rcpt as the engine runs them. */
+async function send(
+  harness: PluginHarness,
+  sender: string,
+  opts: {
+    rcpt?: string
+    helo?: string
+    notes?: Record<string, unknown>
+    txNotes?: Record<string, unknown>
+  } = {},
+) {
+  const s = harness.session({
+    remoteIp: IP.unlisted,
+    ...(opts.helo ? { helloHost: opts.helo } : {}),
+    ...(opts.notes ? { notes: opts.notes } : {}),
+  })
+  const tx = s.begin({ sender, ...(opts.txNotes ? { notes: opts.txNotes } : {}) })
+  await harness.first('mail', s, tx.sender!, new Map())
+  const result = await harness.first('rcpt', s, testAddress(opts.rcpt ?? 'user@example.org'), new Map())
+  return { s, tx, result }
+}
+
+describe('rhsbl package', () => {
+  it('declares the same core range at run time as in its peerDependencies', () => {
+    expect(plugin.core).toBe(pkg.peerDependencies['@postern/core'])
+    expect(pkg.postern.plugin).toBe(plugin.name)
+  })
+})
+
+describe.skipIf(!peer)('rhsbl against dnsmasq', () => {
+  it('refuses a listed sender domain at RCPT with the TXT text and notes it', async () => {
+    const harness = await load([Z.rhsbl])
+    const { tx, result } = await send(harness, `bob@${D.rhsListed}`)
+    expect(result).toMatchObject({ code: DENY, enhanced: '5.7.1', plugin: 'rhsbl' })
+    expect(text(result)).toBe(`Domain ${D.rhsListed} is listed`)
+    expect(tx.notes.get('rhsbl')).toBe(text(result))
+  })
+
+  it("uses qpsmtpd's predicate message, or a message with placeholders", async () => {
+    const old = await load([`${Z.rhsbl} does not accept bounces.`])
+    expect(text((await send(old, `bob@${D.rhsListed}`)).result)).toBe(
+      `Mail from ${D.rhsListed} rejected because it does not accept bounces.`,
+    )
+    await old.close()
+    const own = await load([`${Z.rhsbl} %DOMAIN% is on %ZONE%`])
+    expect(text((await send(own, `bob@${D.rhsListedAOnly}`)).result)).toBe(
+      `${D.rhsListedAOnly} is on ${Z.rhsbl}`,
+    )
+  })
+
+  it('filters by return code', async () => {
+    const harness = await load([`${Z.rhsbl} 127.0.0.3`])
+    expect((await send(harness, `bob@${D.rhsListed}`)).result.code).toBe(DECLINED)
+    expect((await send(harness, `bob@${D.rhsListedAOnly}`)).result.code).toBe(DENY)
+  })
+
+  it('passes clean senders, the null sender and address literals', async () => {
+    const harness = await load([Z.rhsbl])
+    expect((await send(harness, `alice@${D.rhsClean}`)).result.code).toBe(DECLINED)
+    expect((await send(harness, '<>')).result.code).toBe(DECLINED)
+    expect((await send(harness, 'alice@[192.0.2.1]')).result.code).toBe(DECLINED)
+  })
+
+  it('checks the HELO name only with check_helo 1', async () => {
+    const off = await load([Z.rhsbl])
+    expect((await send(off, `alice@${D.rhsClean}`, { helo: D.rhsListed })).result.code).toBe(DECLINED)
+    await off.close()
+    const on = await load([Z.rhsbl], 'check_helo 1')
+    const { result } = await send(on, `alice@${D.rhsClean}`, { helo: D.rhsListedAOnly })
+    expect(result.code).toBe(DENY)
+    expect(text(result)).toBe(`Mail from HELO ${D.rhsListedAOnly} rejected: listed in ${Z.rhsbl}`)
+  })
+
+  it('lets postmaster, whitelisted hosts and whitelisted senders through', async () => {
+    const harness = await load([Z.rhsbl])
+    expect((await send(harness, `bob@${D.rhsListed}`, { rcpt: 'postmaster@example.org' })).result.code).toBe(
+      DECLINED,
+    )
+    const host = await send(harness, `bob@${D.rhsListed}`, { notes: { [NOTE.whitelistHost]: 'yes' } })
+    expect(host.result.code).toBe(DECLINED)
+    const sender = await send(harness, `bob@${D.rhsListed}`, { txNotes: { [NOTE.whitelistSender]: 1 } })
+    expect(sender.result.code).toBe(DECLINED)
+  })
+
+  it('honours reject_type disconnect', async () => {
+    const harness = await load([Z.rhsbl], 'reject_type disconnect')
+    expect((await send(harness, `bob@${D.rhsListed}`)).result.code).toBe(903)
+  })
+
+  describe('DNS down', () => {
+    it('passes by default on SERVFAIL and timeout, logging it', async () => {
+      const harness = await load([Z.servfail, Z.timeout], '', resolver(300))
+      expect((await send(harness, `bob@${D.rhsListed}`)).result.code).toBe(DECLINED)
+      expect(harness.logs.some((e) => /passing \(dns_error pass\)/.test(e.message))).toBe(true)
+    })
+
+    it('defers with 451 4.4.3 with dns_error defer', async () => {
+      const harness = await load([Z.rhsbl], 'dns_error defer', resolver(300, peer!.blackHole))
+      expect((await send(harness, `bob@${D.rhsClean}`)).result).toMatchObject({
+        code: DENYSOFT,
+        enhanced: '4.4.3',
+      })
+    })
+  })
+})
+
+describe('rhsbl config', () => {
+  it('refuses a bad zone line at load, naming file and line', async () => {
+    await expect(loadPlugin(plugin, { config: { rhsbl_zones: ['ok.test', '-bad-'] } })).rejects.toThrow(
+      /rhsbl_zones:2: bad DNS zone/,
+    )
+  })
+})
