@@ -402,7 +402,12 @@ export class HookDispatcher {
   async #meta(result: HookResult, hook: HookName, host: SessionHost): Promise<void> {
     const meta = isDenial(result.code) ? 'deny' : 'ok'
     if (!this.has(meta)) return
-    const verdict: Verdict = { code: result.code, message: result.message }
+    const verdict: Verdict = {
+      code: result.code,
+      message: result.message,
+      ...(result.enhanced ? { enhanced: result.enhanced } : {}),
+      ...(result.reply ? { reply: result.reply } : {}),
+    }
     const event: VerdictEvent = { plugin: result.plugin ?? '', hook, verdict }
     await this.runNotify(meta, host, event)
   }

@@ -146,9 +146,9 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
   const loaded: LoadedPluginInfo[] = []
   for (const p of resolved) {
     const args = new PluginArgs(p.line.args)
-    const adjust = parseLevelAdjust(args.get('loglevel'))
+    const adjust = parseLevelAdjust(args.option('loglevel'))
     const plog = log.child({ plugin: p.line.instance }, adjust)
-    const timeoutArg = args.get('hook_timeout')
+    const timeoutArg = args.option('hook_timeout')
     const timeout =
       timeoutArg !== undefined && Number(timeoutArg) > 0 ? Number(timeoutArg) * 1000 : defaultTimeout
     let hooks = p.definition.hooks
@@ -181,7 +181,7 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
         info: { name: p.definition.name, instance: p.line.instance, args },
         log: plog,
         timeout,
-        continueOnError: args.get('on_error') === 'continue',
+        continueOnError: args.option('on_error') === 'continue',
       },
       hooks ?? {},
     )

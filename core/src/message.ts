@@ -20,4 +20,9 @@ export interface MessageBody {
    * - `'raw'`: the bytes exactly as received.
    */
   stream(part?: 'message' | 'body' | 'raw'): Readable
+  /**
+   * Frees what holds the message (the spool file). The engine calls it when the transaction
+   * ends; a plugin that replaces `tx.body` with a wrapper must pass the call on.
+   */
+  remove?(): Promise<void>
 }

@@ -39,6 +39,15 @@ export class PluginArgs {
     return fallback
   }
 
+  /**
+   * The word after `key` wherever it stands. Core's own options (`loglevel`, `hook_timeout`,
+   * `on_error`) are read this way, so plugins with positional words (URLs, counts) keep them.
+   */
+  option(key: string): string | undefined {
+    const i = this.words.indexOf(key)
+    return i >= 0 ? this.words[i + 1] : undefined
+  }
+
   /** The `index`th word, for plugins with positional arguments. */
   at(index: number): string | undefined {
     return this.words[index]

@@ -28,6 +28,8 @@ export interface DataParserResult {
 
 export class DataParser {
   #state = State.LineStart
+  /** In state Cr: the CR is in the current chunk's pending slice (not held from a previous one). */
+  #crInSlice = false
   /** Bare LF or bare CR seen. */
   bareLineEnd = false
 
@@ -98,9 +100,10 @@ export class DataParser {
             break
           }
           if (chunk[j] === CR) {
-            flush(j)
+            // The CR stays in the pending slice: a CRLF line end is passed through in place,
+            // so a chunk of many lines is emitted as one slice, not two per line.
             i = j + 1
-            start = i
+            this.#crInSlice = true
             this.#state = State.Cr
           } else {
             // Bare LF: not a line end.
@@ -115,13 +118,22 @@ export class DataParser {
           break
         }
         case State.Cr: {
+          const inSlice = this.#crInSlice
+          this.#crInSlice = false
           if (chunk[i] === LF) {
-            this.emit(CRLF)
+            // A CR held back from the previous chunk is emitted with its LF.
+            if (!inSlice) {
+              this.emit(CRLF)
+              start = i + 1
+            }
             i++
-            start = i
             this.#state = State.LineStart
           } else {
             this.bareLineEnd = true
+            if (inSlice) {
+              flush(i - 1)
+              start = i
+            }
             this.emit(this.normalize ? CRLF : Buffer.from([CR]))
             if (chunk[i] === CR) {
               i++
@@ -135,6 +147,11 @@ export class DataParser {
     // Output held back at a chunk boundary (a CR, or a dot at line start) is emitted with the
     // next chunk, once we know what it is.
     if (this.#state === State.Mid || this.#state === State.LineStart) flush(n)
+    else if (this.#state === State.Cr && this.#crInSlice) {
+      // The chunk ends in a CR: hold it back until the next byte says what it is.
+      flush(n - 1)
+      this.#crInSlice = false
+    }
     return { done: false }
   }
 }

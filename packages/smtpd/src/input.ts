@@ -12,9 +12,16 @@ export interface FlowControl {
 }
 
 const HIGH_WATER = 256 * 1024
+const EMPTY = Buffer.alloc(0)
+const CRLF = Buffer.from('\r\n')
 
 export class InputReader {
-  #buf: Buffer = Buffer.alloc(0)
+  /**
+   * Received and not yet read, oldest first. Chunks are joined only when a line spans them, so
+   * DATA passes through without copying (a copy per packet was most of a big message's garbage).
+   */
+  #chunks: Buffer[] = []
+  #size = 0
   #eof = false
   #waiter: (() => void) | undefined
   #paused = false
@@ -24,8 +31,11 @@ export class InputReader {
   constructor(private readonly flow: FlowControl) {}
 
   push(chunk: Buffer): void {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk
-    if (this.#buf.length > HIGH_WATER && !this.#paused) {
+    if (chunk.length) {
+      this.#chunks.push(chunk)
+      this.#size += chunk.length
+    }
+    if (this.#size > HIGH_WATER && !this.#paused) {
       this.#paused = true
       this.flow.pause()
     }
@@ -38,34 +48,57 @@ export class InputReader {
   }
 
   get ended(): boolean {
-    return this.#eof && this.#buf.length === 0
+    return this.#eof && this.#size === 0
   }
 
   /** Bytes received and not yet read (a pipelining check looks at this). */
   get buffered(): number {
-    return this.#buf.length
+    return this.#size
+  }
+
+  /** Everything buffered as one Buffer (joined once, kept joined). */
+  #head(): Buffer {
+    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#size)]
+    return this.#chunks[0] ?? EMPTY
   }
 
   /** The first `n` buffered bytes, without consuming them. */
   peek(n: number): Buffer {
-    return this.#buf.subarray(0, n)
+    return this.#head().subarray(0, n)
   }
 
   /** Drops everything buffered (after STARTTLS: plaintext sent before the handshake). */
   clear(): void {
-    this.#buf = Buffer.alloc(0)
+    this.#chunks = []
+    this.#size = 0
     this.#maybeResume()
   }
 
   /** Puts bytes back in front (what followed the end of DATA in the same packet). */
   unshift(bytes: Buffer): void {
-    if (bytes.length) this.#buf = this.#buf.length ? Buffer.concat([bytes, this.#buf]) : bytes
+    if (!bytes.length) return
+    this.#chunks.unshift(bytes)
+    this.#size += bytes.length
   }
 
   /** The next CRLF-terminated line (without CRLF), `too-long` once per over-long line, or `eof`. */
   async readLine(maxLength: number): Promise<LineResult> {
     for (;;) {
-      const idx = this.#buf.indexOf('\r\n')
+      const r = this.tryReadLine(maxLength)
+      if (r) return r
+      if (this.#eof) return { kind: 'eof' }
+      await this.#wait()
+    }
+  }
+
+  /**
+   * `readLine` without waiting: the result when the buffered bytes decide it, else undefined
+   * (more input is needed). Lets the session skip a timer and a promise for pipelined lines.
+   */
+  tryReadLine(maxLength: number): LineResult | undefined {
+    for (;;) {
+      const buf = this.#head()
+      const idx = buf.indexOf(CRLF)
       if (this.#discarding) {
         if (idx >= 0) {
           this.#take(idx + 2)
@@ -73,55 +106,60 @@ export class InputReader {
           return { kind: 'too-long' }
         }
         // Keep a trailing CR: it may be the first half of the CRLF that ends the line.
-        this.#take(this.#buf[this.#buf.length - 1] === 0x0d ? this.#buf.length - 1 : this.#buf.length)
+        this.#take(buf[buf.length - 1] === 0x0d ? buf.length - 1 : buf.length)
       } else if (idx >= 0) {
         if (idx > maxLength) {
           this.#take(idx + 2)
           return { kind: 'too-long' }
         }
-        const line = this.#buf.subarray(0, idx)
+        const line = buf.subarray(0, idx)
         this.#take(idx + 2)
         return { kind: 'line', line }
-      } else if (this.#buf.length > maxLength + 1) {
+      } else if (buf.length > maxLength + 1) {
         this.#discarding = true
         continue
       }
-      if (this.#eof) return { kind: 'eof' }
-      await this.#wait()
+      return undefined
     }
   }
 
-  /** Whatever is buffered (waiting for at least one byte), or undefined at EOF. */
+  /** The oldest buffered chunk (waiting for at least one byte), or undefined at EOF. */
   async readChunk(): Promise<Buffer | undefined> {
-    while (this.#buf.length === 0) {
+    while (this.#size === 0) {
       if (this.#eof) return undefined
       await this.#wait()
     }
-    const chunk = this.#buf
-    this.#buf = Buffer.alloc(0)
+    const chunk = this.#chunks.shift()!
+    this.#size -= chunk.length
     this.#maybeResume()
     return chunk
   }
 
   /** Up to `max` bytes (at least one), or undefined at EOF. */
   async readUpTo(max: number): Promise<Buffer | undefined> {
-    while (this.#buf.length === 0) {
+    while (this.#size === 0) {
       if (this.#eof) return undefined
       await this.#wait()
     }
-    const n = Math.min(max, this.#buf.length)
-    const chunk = this.#buf.subarray(0, n)
+    const head = this.#chunks[0]!
+    const n = Math.min(max, head.length)
+    const chunk = head.subarray(0, n)
     this.#take(n)
     return chunk
   }
 
+  /** Consumes `n` bytes of the first chunk (at most its length). */
   #take(n: number): void {
-    this.#buf = n >= this.#buf.length ? Buffer.alloc(0) : this.#buf.subarray(n)
+    const head = this.#chunks[0]
+    if (!head) return
+    if (n >= head.length) this.#chunks.shift()
+    else this.#chunks[0] = head.subarray(n)
+    this.#size -= Math.min(n, head.length)
     this.#maybeResume()
   }
 
   #maybeResume(): void {
-    if (this.#paused && this.#buf.length < HIGH_WATER / 2) {
+    if (this.#paused && this.#size < HIGH_WATER / 2) {
       this.#paused = false
       this.flow.resume()
     }

@@ -7,6 +7,7 @@
 import type { EnhancedCode, Header, HookResult } from '@postern/core'
 import { DENY_DISCONNECT, DENYSOFT_DISCONNECT, isDenial } from '@postern/core'
 import { DataParser } from './data-parser.js'
+import { GcPacer } from './gc-pacer.js'
 import { HeaderCollector } from './header-collector.js'
 import type { Session } from './session.js'
 import { type SpooledMessage, SpoolWriter } from './spool.js'
@@ -87,6 +88,7 @@ class Receiver implements MessageSink {
     if (chunk === undefined) return undefined
     if (typeof chunk === 'symbol') return this.#tooSlow()
     this.windowBytes += chunk.length
+    this.#gc.add(chunk.length)
     if (Date.now() - started >= deadline) {
       if (dataMinRate > 0 && this.windowBytes < (dataMinRate * deadline) / 1000) return this.#tooSlow()
       this.windowStart = Date.now()
@@ -97,6 +99,7 @@ class Receiver implements MessageSink {
 
   windowStart = Date.now()
   windowBytes = 0
+  readonly #gc = new GcPacer()
 
   async #tooSlow(): Promise<undefined> {
     await this.s.reply(
@@ -122,6 +125,7 @@ class Receiver implements MessageSink {
         await this.discard()
         return false
       }
+      if (this.spool.backlogged) await this.spool.drained()
     }
     return true
   }
@@ -190,6 +194,8 @@ export async function receiveMessage(
         return undefined
       }
     }
+    // Read no faster than the spool file is written: unread input waits in the socket.
+    if (!res.done && r.spool.backlogged) await r.spool.drained()
     if (res.done) {
       if (res.rest) s.input.unshift(res.rest)
       r.bareLineEnd = parser.bareLineEnd

@@ -173,8 +173,7 @@ export class Session implements SessionHost {
     this.usedBdat = false
     await this.bdat?.discard()
     this.bdat = undefined
-    const body = tx.body as { remove?: () => Promise<void> } | undefined
-    await body?.remove?.()
+    await tx.body?.remove?.()
   }
 
   // ---- the session ----

@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream'
 import type { Header, MessageBody } from '@postern/core'
 
 let counter = 0
+const SPOOL_BUFFER = 256 * 1024
 
 export class SpoolWriter {
   #chunks: Buffer[] = []
@@ -43,14 +44,33 @@ export class SpoolWriter {
     return this.#file.write(chunk)
   }
 
+  /** The spool file has more queued than its buffer: the reader should wait (`drained()`). */
+  get backlogged(): boolean {
+    return this.#file?.writableNeedDrain ?? false
+  }
+
+  /** Resolves once the spool file has written its queue (at once if nothing is queued). */
   drained(): Promise<void> {
-    return new Promise((resolve) => this.#file?.once('drain', resolve) ?? resolve())
+    const f = this.#file
+    if (!f?.writableNeedDrain) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        f.off('drain', done)
+        f.off('close', done)
+        resolve()
+      }
+      f.once('drain', done)
+      // A failed write closes the stream without a drain; finish() reports the error.
+      f.once('close', done)
+    })
   }
 
   #openFile(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     this.#path = path.join(this.dir, `${Date.now()}.${process.pid}.${++counter}.${this.id}`)
-    this.#file = createWriteStream(this.#path, { mode: 0o600 })
+    // 256 KiB queued before the reader waits: the socket's own buffer then holds the rest,
+    // so a big message costs bounded memory whatever the disk's speed.
+    this.#file = createWriteStream(this.#path, { mode: 0o600, highWaterMark: SPOOL_BUFFER })
     this.#file.on('error', (err) => {
       this.#error = err
     })

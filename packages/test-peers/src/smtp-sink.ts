@@ -24,6 +24,11 @@ export interface SmtpSink extends PeerProcess {
    * Received) followed by the message as received, line ends as written by smtp-sink (LF).
    */
   messages(): string[]
+  /**
+   * Waits until `count` transactions are dumped completely (smtp-sink ends each with an empty
+   * line; it may finish writing just after its 250 reached us), then returns them all.
+   */
+  waitForMessages(count: number, timeoutMs?: number): Promise<string[]>
 }
 
 /** The smtp-sink binary, or undefined outside CI when it is not installed (skip). */
@@ -71,6 +76,15 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     dumpDir,
     messages: () => files(dumpDir).map((f) => readFileSync(f, 'latin1')),
+    async waitForMessages(count, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs
+      for (;;) {
+        const all = files(dumpDir).map((f) => readFileSync(f, 'latin1'))
+        if (all.filter((m) => m.endsWith('\n\n')).length >= count) return all
+        if (Date.now() > end) throw new Error(`smtp-sink dumped ${all.length} of ${count} messages`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
     async stop() {
       await proc.stop()
       rmSync(dir, { recursive: true, force: true })

@@ -1,0 +1,5 @@
+export { globMatch } from './glob.js'
+export { type JudgeOptions, judgeMessage } from './judge.js'
+export { firstMatch, type ParseRulesOptions, parseRules, type Rule } from './rules.js'
+export { type Decision, decide, type Judged } from './verdicts.js'
+export { MimeLimitError, type MimePart, type WalkOptions, walkParts } from './walk.js'
