@@ -12,5 +12,9 @@ if [ ${#need[@]} -eq 0 ]; then echo "peers: all present"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "peers: missing ${need[*]} (run as root to install)" >&2; exit 1; fi
 echo "peers: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# postfix (for smtp-sink) asks which mail setup to write: none, so no MTA is configured or run.
+case " ${need[*]} " in
+  *" postfix "*) echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections ;;
+esac
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

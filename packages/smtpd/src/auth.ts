@@ -66,10 +66,10 @@ export async function authCommand(s: Session, arg: string): Promise<void> {
     s.connection.auth = { user: creds.user, mechanism: mech }
     s.connection.relayClient = true
     s.connection.notes.delete(NOTE.naughty)
-    s.log.info(`auth ${mech} for ${creds.user}: pass`, { connection: s.connection.id })
+    s.log.info(`auth ${mech} for ${creds.user}: pass`)
     return s.reply(235, [`${mech} authentication successful for ${creds.user}`], '2.7.0')
   }
-  s.log.info(`auth ${mech} for ${creds.user}: fail`, { connection: s.connection.id })
+  s.log.info(`auth ${mech} for ${creds.user}: fail`)
   // The client IP is in the text so fail2ban can match the line (as qpsmtpd 1.0 does).
   const failed = {
     ...r,

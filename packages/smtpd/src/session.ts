@@ -16,6 +16,7 @@ import {
   type HookArgs,
   type HookResult,
   isImmune,
+  type Logger,
   OK,
   type PluginHost,
   type SessionHost,
@@ -85,8 +86,11 @@ export class Session implements SessionHost {
     return this.#closing
   }
 
-  get log() {
-    return this.host.log
+  #log: Logger | undefined
+  /** The server's logger, bound to this connection. */
+  get log(): Logger {
+    this.#log ??= this.host.log.child({ connection: this.connection.id })
+    return this.#log
   }
 
   // ---- SessionHost (what plugins reach through ctx) ----
@@ -182,7 +186,7 @@ export class Session implements SessionHost {
     try {
       if (await this.#greet()) await this.#commandLoop()
     } catch (err) {
-      this.log.crit(`session failed: ${(err as Error).stack ?? err}`, { connection: this.connection.id })
+      this.log.crit(`session failed: ${(err as Error).stack ?? err}`)
       this.#out += formatReply(421, [`${this.settings.me} Internal error, closing connection`], '4.3.0')
     } finally {
       await this.#end()
@@ -213,7 +217,8 @@ export class Session implements SessionHost {
   async #commandLoop(): Promise<void> {
     while (!this.#closing) {
       if (this.input.buffered === 0) this.flush()
-      const r = await this.readLine()
+      // A line already buffered (pipelining) needs no deadline, timer or promise.
+      const r = this.input.tryReadLine(this.settings.maxLineLength) ?? (await this.readLine())
       if (r === TIMEOUT) {
         await this.reply(421, [`${this.settings.me} Timeout exceeded, closing connection`], '4.4.2')
         return
@@ -232,16 +237,21 @@ export class Session implements SessionHost {
     return this.withDeadline(this.input.readLine(this.settings.maxLineLength), this.settings.commandTimeout)
   }
 
-  async withDeadline<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-    let timer: NodeJS.Timeout | undefined
-    const t = new Promise<typeof TIMEOUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMEOUT), ms)
+  withDeadline<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+    // One promise and one timer per wait (Promise.race cost three promises and two closures).
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, ms, TIMEOUT)
+      p.then(
+        (v) => {
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (err: unknown) => {
+          clearTimeout(timer)
+          reject(err)
+        },
+      )
     })
-    try {
-      return await Promise.race([p, t])
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   static readonly TIMEOUT = TIMEOUT
@@ -384,7 +394,7 @@ export class Session implements SessionHost {
     try {
       this.connection.tls = await this.transport.startTls()
     } catch (err) {
-      this.log.info(`TLS handshake failed: ${(err as Error).message}`, { connection: this.connection.id })
+      this.log.info(`TLS handshake failed: ${(err as Error).message}`)
       this.close()
       this.#silent = true
       return

@@ -7,10 +7,18 @@ import type { Connection, Header, Transaction } from '@postern/core'
 
 export const AUTH_RESULTS_NOTE = 'authentication_results'
 
+let cachedSecond = -1
+let cachedDate = ''
+
 function rfc5322Date(d: Date): string {
-  // e.g. "Fri, 27 Nov 2026 05:00:00 +0000"
-  const s = d.toUTCString() // "Fri, 27 Nov 2026 05:00:00 GMT"
-  return s.replace('GMT', '+0000')
+  // Formatting a date costs more than the rest of the header: one string per second is enough.
+  const second = Math.floor(d.getTime() / 1000)
+  if (second !== cachedSecond) {
+    // e.g. "Fri, 27 Nov 2026 05:00:00 +0000" (toUTCString says "… GMT")
+    cachedDate = d.toUTCString().replace('GMT', '+0000')
+    cachedSecond = second
+  }
+  return cachedDate
 }
 
 export function protocolName(connection: Connection, utf8: boolean): string {

@@ -257,8 +257,7 @@ async function queue(s: Session): Promise<void> {
   if (pre.code === DONE) return s.resetTransaction()
   const r: HookResult = await s.first('queue', s)
   if (r.code !== DONE) await s.replyFor('queue', r)
-  if (r.code === OK)
-    s.log.info(`queued by ${r.plugin}`, { connection: s.connection.id, transaction: s.transaction?.id })
+  if (r.code === OK) s.log.info(`queued by ${r.plugin}`)
   await s.host.dispatcher.runNotify('queue_post', s, {
     code: r.code,
     message: r.message,
