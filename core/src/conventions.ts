@@ -2,6 +2,8 @@
  * The conventions qpsmtpd's plugins share, so every plugin reads `reject`, `reject_type`
  * and the whitelist notes the same way.
  */
+
+import type { Address } from './address.js'
 import {
   DENY,
   DENY_DISCONNECT,
@@ -30,7 +32,39 @@ export const NOTE = {
   naughtyRejectType: 'naughty_reject_type',
   /** Connection: the enhanced code of the deferred reject. */
   naughtyEnhanced: 'naughty_enhanced',
+  /**
+   * Connection: Authentication-Results method entries (`spf=pass smtp.mailfrom=example.com`),
+   * an array of strings the engine writes into its Authentication-Results header.
+   */
+  authResults: 'authentication_results',
 } as const
+
+/** Adds method entries to the connection's Authentication-Results note. */
+export function appendAuthResult(connection: Connection, ...entries: readonly string[]): void {
+  const current = connection.notes.value<readonly string[]>(NOTE.authResults) ?? []
+  connection.notes.set(NOTE.authResults, [...current, ...entries])
+}
+
+/** Takes entries a plugin added earlier out again (a new transaction has its own results). */
+export function removeAuthResults(connection: Connection, entries: readonly string[]): void {
+  const current = connection.notes.value<readonly string[]>(NOTE.authResults) ?? []
+  connection.notes.set(
+    NOTE.authResults,
+    current.filter((e) => !entries.includes(e)),
+  )
+}
+
+/**
+ * Recipients a refused client may still write to: RFC 5321 section 4.5.1 wants postmaster
+ * reachable, and a listed sender must be able to reach abuse desks to get delisted. The list
+ * is qpsmtpd's; blocklist plugins let these through.
+ */
+const SPECIAL_RECIPIENTS: ReadonlySet<string> = new Set(['postmaster', 'abuse', 'mailer-daemon', 'root'])
+
+/** postmaster, abuse, mailer-daemon or root, at any domain. */
+export function isSpecialRecipient(rcpt: Address): boolean {
+  return SPECIAL_RECIPIENTS.has(rcpt.user.toLowerCase())
+}
 
 /** `perm`/`hard` → DENY, `temp`/`soft` → DENYSOFT, `disconnect`, `temp_disconnect`. */
 export function parseRejectType(text: string | undefined, fallback: RefusalCode = DENY): RefusalCode {

@@ -21,14 +21,17 @@ export type {
 } from './context.js'
 // Conventions
 export {
+  appendAuthResult,
   deferReject,
   deferredReject,
   isImmune,
+  isSpecialRecipient,
   NOTE,
   parseRejectMode,
   parseRejectType,
   type RejectMode,
   refusal,
+  removeAuthResults,
 } from './conventions.js'
 // Plugins
 export { verifyCredentials } from './credentials.js'
@@ -45,6 +48,8 @@ export {
   reverseIp,
 } from './dns.js'
 export { type DsnHelperName, dsn, REFUSAL_CODES, type RefusalCode } from './dsn.js'
+export { formatDuration, parseDuration } from './duration.js'
+export { clamdInstream, dotStuff } from './framing.js'
 export { Header, type HeaderField, unfold } from './header.js'
 // Hooks
 export type * from './hook-types.js'
@@ -57,6 +62,7 @@ export {
   type PluginHost,
   type PluginHostOptions,
 } from './host.js'
+export { type IpFamily, IpList, type IpNetwork, ipFamily, parseIpNetwork, plainIp } from './ip-list.js'
 export {
   type CompatibilityReport,
   checkCoreRange,
@@ -100,5 +106,11 @@ export {
   type StoreEntry,
   type StoreSetOptions,
 } from './store.js'
+export {
+  DeadlineError,
+  type DeadlineSignal,
+  deadlineSignal,
+  withDeadline,
+} from './time-limit.js'
 export { Transaction } from './transaction.js'
 export { CORE_VERSION } from './version.js'

@@ -1,15 +1,22 @@
 /**
  * qpsmtpd's client-IP lists (relayclients, norelayclients, whitelisthosts): an exact IPv4 or
  * IPv6 address, a prefix that ends in `.` or `:` (`192.168.42.`, `fdda:b13d:e431:ae06:`) meaning
- * the whole network, or a CIDR block (`10.1.0.0/24`, `fdda:b13d::/64`). Matching uses node:net's
- * BlockList, so IPv6 spellings (`::1`, `0:0:0:0:0:0:0:1`) compare equal and IPv4-mapped client
+ * the whole network, or a CIDR block (`10.1.0.0/24`, `fdda:b13d::/64`). Matching uses core's IpList
+ * (node:net's BlockList), so IPv6 spellings (`::1`, `0:0:0:0:0:0:0:1`) compare equal and IPv4-mapped client
  * addresses (`::ffff:192.0.2.1`) match IPv4 entries. A line that is none of these is a
  * ConfigError with file and line; words after the first are a comment.
  */
-import { BlockList, isIP } from 'node:net'
-import { ConfigError, type ConfigLine } from '@postern/core'
+import {
+  ConfigError,
+  type ConfigLine,
+  IpList as CoreIpList,
+  type IpFamily,
+  type IpNetwork,
+  ipFamily,
+  plainIp,
+} from '@postern/core'
 
-export interface IpEntry {
+export interface IpEntry extends IpNetwork {
   /** The entry as written. */
   readonly text: string
   readonly file: string
@@ -27,76 +34,69 @@ export interface IpListOptions {
   fragments?: boolean
 }
 
-type Family = 'ipv4' | 'ipv6'
+/** Strips brackets, a zone id and the IPv4-mapped prefix: what a client IP is compared as. */
+export const normalizeIp: (ip: string) => string = plainIp
 
 interface Compiled {
-  readonly entry: IpEntry
-  readonly list: BlockList
+  readonly address: string
+  readonly prefix?: number
+  readonly family: IpFamily
+  readonly kind: IpEntry['kind']
 }
 
-/** Strips brackets, a zone id and the IPv4-mapped prefix: what a client IP is compared as. */
-export function normalizeIp(ip: string): string {
-  let s = ip.trim()
-  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
-  if (/^ipv6:/i.test(s)) s = s.slice(5)
-  const zone = s.indexOf('%')
-  if (zone >= 0) s = s.slice(0, zone)
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(s)
-  return (mapped ? mapped[1]! : s).toLowerCase()
-}
-
-function family(ip: string): Family | undefined {
-  const v = isIP(ip)
-  return v === 4 ? 'ipv4' : v === 6 ? 'ipv6' : undefined
-}
-
-/** Parses one entry into a BlockList of its own; undefined when it is not an IP entry. */
-function compile(
-  text: string,
-  options: IpListOptions,
-): { list: BlockList; kind: IpEntry['kind'] } | undefined {
-  const list = new BlockList()
-  const exact = normalizeIp(text)
-  const exactFamily = family(exact)
-  if (exactFamily) {
-    list.addAddress(exact, exactFamily)
-    return { list, kind: 'address' }
-  }
+/** Parses one entry into the network it covers; undefined when it is not an IP entry. */
+function compile(text: string, options: IpListOptions): Compiled | undefined {
+  const exact = plainIp(text)
+  const exactFamily = ipFamily(exact)
+  if (exactFamily) return { address: exact, family: exactFamily, kind: 'address' }
   const slash = text.indexOf('/')
   if (slash > 0) {
     if (options.cidr === false) return undefined
-    const net = normalizeIp(text.slice(0, slash))
+    const net = plainIp(text.slice(0, slash))
     const bits = text.slice(slash + 1)
-    const f = family(net)
+    const f = ipFamily(net)
     if (!f || !/^\d{1,3}$/.test(bits)) return undefined
     const prefix = Number(bits)
     if (prefix > (f === 'ipv4' ? 32 : 128)) return undefined
-    list.addSubnet(net, prefix, f)
-    return { list, kind: 'cidr' }
+    return { address: net, prefix, family: f, kind: 'cidr' }
   }
   const v4 = /^(\d{1,3}(?:\.\d{1,3}){0,2})(\.?)$/.exec(text)
   if (v4 && (v4[2] === '.' || options.fragments)) {
     const octets = v4[1]!.split('.')
     if (octets.some((o) => Number(o) > 255)) return undefined
     const net = [...octets, '0', '0', '0'].slice(0, 4).join('.')
-    list.addSubnet(net, octets.length * 8, 'ipv4')
-    return { list, kind: 'prefix' }
+    return { address: net, prefix: octets.length * 8, family: 'ipv4', kind: 'prefix' }
   }
   const v6 = /^((?:[0-9a-f]{1,4}:){1,7})$/i.exec(text)
   if (v6) {
     const groups = v6[1]!.slice(0, -1).split(':')
-    list.addSubnet(`${groups.join(':')}${groups.length < 8 ? '::' : ''}`, groups.length * 16, 'ipv6')
-    return { list, kind: 'prefix' }
+    const net = `${groups.join(':')}${groups.length < 8 ? '::' : ''}`
+    return { address: net, prefix: groups.length * 16, family: 'ipv6', kind: 'prefix' }
   }
   return undefined
 }
 
+/** The entry on one line, undefined for an empty line; ConfigError (file, line) for a bad one. */
+function entryFor(l: ConfigLine, options: IpListOptions): IpEntry | undefined {
+  const text = l.value.split(/\s+/)[0]
+  if (!text) return undefined
+  const c = compile(text, options)
+  if (!c) {
+    const what =
+      options.cidr === false
+        ? 'an IP address or a prefix ending in "." or ":"'
+        : 'an IP address, a prefix ending in "." or ":", or a CIDR block'
+    throw new ConfigError(`${JSON.stringify(text)} is not ${what}`, l.file, l.line)
+  }
+  return { ...c, text, file: l.file, line: l.line }
+}
+
 /**
- * Entries are kept one BlockList each, in file order, so a match can name its line in the log.
+ * Entries are kept in file order (core's IpList), so a match can name its line in the log.
  * These lists are short (qpsmtpd advises morerelayclients for long ones); a check is ~1 µs.
  */
 export class IpList {
-  readonly #compiled: Compiled[] = []
+  readonly #list = new CoreIpList<IpEntry>()
 
   private constructor() {}
 
@@ -106,17 +106,8 @@ export class IpList {
   static parse(lines: readonly ConfigLine[], options: IpListOptions = {}): IpList {
     const list = new IpList()
     for (const l of lines) {
-      const text = l.value.split(/\s+/)[0]
-      if (!text) continue
-      const c = compile(text, options)
-      if (!c) {
-        const what =
-          options.cidr === false
-            ? 'an IP address or a prefix ending in "." or ":"'
-            : 'an IP address, a prefix ending in "." or ":", or a CIDR block'
-        throw new ConfigError(`${JSON.stringify(text)} is not ${what}`, l.file, l.line)
-      }
-      list.#add({ entry: { text, file: l.file, line: l.line, kind: c.kind }, list: c.list })
+      const e = entryFor(l, options)
+      if (e) list.#list.add(e)
     }
     return list
   }
@@ -131,7 +122,8 @@ export class IpList {
     const out = new IpList()
     values.forEach((value, i) => {
       try {
-        for (const c of IpList.parse([{ value, file: source, line: i + 1 }], options).#compiled) out.#add(c)
+        const e = entryFor({ value, file: source, line: i + 1 }, options)
+        if (e) out.#list.add(e)
       } catch (err) {
         onError?.(err as Error)
       }
@@ -139,21 +131,13 @@ export class IpList {
     return out
   }
 
-  #add(c: Compiled): void {
-    this.#compiled.push(c)
-  }
-
   get size(): number {
-    return this.#compiled.length
+    return this.#list.size
   }
 
   /** The first entry (in file order) that covers the IP, or undefined. */
   match(ip: string): IpEntry | undefined {
-    const addr = normalizeIp(ip)
-    const f = family(addr)
-    if (!f) return undefined
-    for (const c of this.#compiled) if (c.list.check(addr, f)) return c.entry
-    return undefined
+    return this.#list.match(ip)
   }
 
   has(ip: string): boolean {

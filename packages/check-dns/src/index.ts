@@ -8,6 +8,7 @@ import {
   DENY,
   DENYSOFT,
   definePlugin,
+  isSpecialRecipient,
   parseRejectMode,
   parseRejectType,
   type Transaction,
@@ -18,7 +19,6 @@ import { lookupDomain } from './domain.js'
 import { defaultNetworks, type Networks, parseNetworks } from './networks.js'
 import { refuse } from './reject.js'
 import { type Resolution, resolveDomain } from './resolve.js'
-import { isSpecialRecipient } from './special.js'
 
 /** Transaction note: `mx`, `a`, `ip`, `null`, `whitelist`, or the failure (qpsmtpd's names). */
 export const RESULT_NOTE = 'resolvable_fromhost'

@@ -5,9 +5,8 @@
  * and are read at MAIL, before the filters that act on the envelope.
  */
 import { isIP } from 'node:net'
-import { type Connection, definePlugin, NOTE, type SessionContext } from '@postern/core'
+import { type Connection, definePlugin, NOTE, plainIp, type SessionContext } from '@postern/core'
 import { peerDependencies } from '../package.json'
-import { plainIp } from './ip.js'
 import { checkIp, type Listed, type ZoneAnswer } from './lookup.js'
 import { parseZones } from './zones.js'
 

@@ -6,33 +6,13 @@
  *
  * qpsmtpd allowed anything after the zone; words that are not a filter are ignored.
  */
-import { BlockList, isIP } from 'node:net'
-import { ConfigError, type ConfigLine, isValidDomain } from '@postern/core'
+import type { BlockList } from 'node:net'
+import type { ConfigLine } from '@postern/core'
+import { isCodeFilter, parseCodeFilter, parseZoneName } from '@postern/dns-lists'
 
 export interface Zone {
   readonly name: string
   readonly codes: BlockList | undefined
-}
-
-const FILTER_WORD = /^[\d./,-]+$/
-
-function parseFilter(text: string, where: ConfigLine): BlockList {
-  const list = new BlockList()
-  for (const part of text.split(',')) {
-    const bad = () =>
-      new ConfigError(`bad return-code filter ${JSON.stringify(part)}`, where.file, where.line)
-    const range = /^([\d.]+)-([\d.]+)$/.exec(part)
-    const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(part)
-    if (range) {
-      if (isIP(range[1]!) !== 4 || isIP(range[2]!) !== 4) throw bad()
-      list.addRange(range[1]!, range[2]!, 'ipv4')
-    } else if (cidr) {
-      if (isIP(cidr[1]!) !== 4 || Number(cidr[2]) > 32) throw bad()
-      list.addSubnet(cidr[1]!, Number(cidr[2]), 'ipv4')
-    } else if (isIP(part) === 4) list.addAddress(part, 'ipv4')
-    else throw bad()
-  }
-  return list
 }
 
 export function parseZones(lines: readonly ConfigLine[]): Zone[] {
@@ -40,12 +20,10 @@ export function parseZones(lines: readonly ConfigLine[]): Zone[] {
   const zones: Zone[] = []
   for (const where of lines) {
     const [zoneWord, filter] = where.value.trim().split(/\s+/)
-    const name = zoneWord!.toLowerCase().replace(/\.$/, '')
-    if (!isValidDomain(name))
-      throw new ConfigError(`bad DNS zone ${JSON.stringify(zoneWord)}`, where.file, where.line)
+    const name = parseZoneName(zoneWord, where)
     if (seen.has(name)) continue
     seen.add(name)
-    zones.push({ name, codes: filter && FILTER_WORD.test(filter) ? parseFilter(filter, where) : undefined })
+    zones.push({ name, codes: isCodeFilter(filter) ? parseCodeFilter(filter, where) : undefined })
   }
   return zones
 }

@@ -10,16 +10,16 @@ import {
   DENYSOFT,
   definePlugin,
   dsn,
+  isSpecialRecipient,
   type Logger,
   parseRejectMode,
+  plainIp,
   type SessionContext,
 } from '@postern/core'
+import { parseDnsErrorPolicy, replySafe } from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
 import { parseAllow } from './allow.js'
-import { plainIp } from './ip.js'
 import { checkIp, type IpCheck } from './lookup.js'
-import { parseDnsErrorPolicy, replySafe } from './policy.js'
-import { isSpecialRecipient } from './special.js'
 import { parseZones } from './zones.js'
 
 /** Connection note: the reply text of the listing, once known (qpsmtpd's `dnsbl` note). */

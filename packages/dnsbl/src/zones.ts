@@ -7,10 +7,12 @@
  *     rbl.example You are listed at rbl.example, see https://rbl.example/?%IP%
  *     rbl.example:You are listed ...           qpsmtpd's older colon form
  *
- * A filter is a comma list of addresses, `a-b` ranges and CIDR blocks inside 127.0.0.0/8.
+ * A filter is a comma list of addresses, `a-b` ranges and CIDR blocks inside 127.0.0.0/8
+ * (@postern/dns-lists reads it).
  */
-import { BlockList, isIP } from 'node:net'
-import { ConfigError, type ConfigLine, isValidDomain } from '@postern/core'
+import type { BlockList } from 'node:net'
+import type { ConfigLine } from '@postern/core'
+import { isCodeFilter, parseCodeFilter, parseZoneName } from '@postern/dns-lists'
 
 export interface Zone {
   /** The list's DNS zone, lower case, no trailing dot. */
@@ -21,27 +23,6 @@ export interface Zone {
   readonly codesText: string | undefined
   /** The reply text with `%IP%` and `%ZONE%` placeholders; undefined: use the TXT record. */
   readonly message: string | undefined
-}
-
-const FILTER_WORD = /^[\d./,-]+$/
-
-function parseFilter(text: string, where: ConfigLine): BlockList {
-  const list = new BlockList()
-  for (const part of text.split(',')) {
-    const bad = () =>
-      new ConfigError(`bad return-code filter ${JSON.stringify(part)}`, where.file, where.line)
-    const range = /^([\d.]+)-([\d.]+)$/.exec(part)
-    const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(part)
-    if (range) {
-      if (isIP(range[1]!) !== 4 || isIP(range[2]!) !== 4) throw bad()
-      list.addRange(range[1]!, range[2]!, 'ipv4')
-    } else if (cidr) {
-      if (isIP(cidr[1]!) !== 4 || Number(cidr[2]) > 32) throw bad()
-      list.addSubnet(cidr[1]!, Number(cidr[2]), 'ipv4')
-    } else if (isIP(part) === 4) list.addAddress(part, 'ipv4')
-    else throw bad()
-  }
-  return list
 }
 
 export function parseZoneLine(where: ConfigLine): Zone {
@@ -55,14 +36,12 @@ export function parseZoneLine(where: ConfigLine): Zone {
     text = first.slice(0, colon)
   }
   const [zoneWord, ...rest] = text.split(/\s+/)
-  const name = zoneWord!.toLowerCase().replace(/\.$/, '')
-  if (!isValidDomain(name))
-    throw new ConfigError(`bad DNS zone ${JSON.stringify(zoneWord)}`, where.file, where.line)
+  const name = parseZoneName(zoneWord, where)
   let codes: BlockList | undefined
   let codesText: string | undefined
-  if (rest.length && FILTER_WORD.test(rest[0]!)) {
+  if (isCodeFilter(rest[0])) {
     codesText = rest.shift()!
-    codes = parseFilter(codesText, where)
+    codes = parseCodeFilter(codesText, where)
   }
   if (message === undefined && rest.length) message = rest.join(' ')
   return { name, codes, codesText, message }

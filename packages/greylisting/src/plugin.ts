@@ -15,13 +15,14 @@ import {
   type DenySoft,
   definePlugin,
   denysoft,
+  formatDuration,
   type Verdict as HookVerdict,
+  IpList,
+  parseIpNetwork,
   type TransactionContext,
+  withDeadline,
 } from '@postern/core'
 import { peerDependencies } from '../package.json'
-import { CidrSet, parseCidr } from './cidr.js'
-import { withDeadline } from './deadline.js'
-import { formatDuration } from './duration.js'
 import { AddressList, HostList } from './lists.js'
 import { clientNetwork } from './network.js'
 import { formatRecord, parseRecord, step, type Verdict } from './record.js'
@@ -75,9 +76,9 @@ export default definePlugin({
     const ipv6Prefix = args.number('ipv6_prefix', 64)
 
     const cidrs = await config.parsed('greylist_exclude_ip', (lines) => {
-      const set = new CidrSet()
+      const set = new IpList()
       for (const l of lines) {
-        const e = parseCidr(l.value.split(/\s+/)[0]!)
+        const e = parseIpNetwork(l.value.split(/\s+/)[0]!)
         if (typeof e === 'string') throw new ConfigError(e, l.file, l.line)
         set.add(e)
       }

@@ -3,7 +3,7 @@
  * are merged: defaults, then the `denysoft_greylist` config file, then the `config/plugins`
  * arguments, then (with `per_recipient 1`) what `user_config` gives for the recipient.
  */
-import { parseDuration } from './duration.js'
+import { parseDuration } from '@postern/core'
 import type { Timeouts } from './record.js'
 
 export interface Settings {

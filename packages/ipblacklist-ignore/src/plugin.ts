@@ -6,9 +6,15 @@
  * (ordered before every other plugin's connect hook) this plugin sets `ipblacklist_ignore` to
  * the matching entry; ipblacklist and tokenbucket skip a connection that has the note.
  */
-import { ConfigError, definePlugin, type SessionContext } from '@postern/core'
+import {
+  ConfigError,
+  definePlugin,
+  IpList,
+  type IpNetwork,
+  parseIpNetwork,
+  type SessionContext,
+} from '@postern/core'
 import { peerDependencies } from '../package.json'
-import { type CidrEntry, CidrSet, parseCidr } from './cidr.js'
 
 /** The connection note ipblacklist and tokenbucket honour; its value is the matching entry. */
 export const IGNORE_NOTE = 'ipblacklist_ignore'
@@ -23,21 +29,21 @@ export default definePlugin({
   async setup({ args, config }) {
     // Networks may also be given on the config/plugins line (`ipblacklist_ignore 10.0.0.0/8`).
     // The core's own arguments (`loglevel +1`, `hook_timeout 5`) may sit on the same line.
-    const fromArgs: CidrEntry[] = []
+    const fromArgs: IpNetwork[] = []
     const words = args.words.filter((w) => w.trim())
     for (let i = 0; i < words.length; i++) {
       if (CORE_ARGS.has(words[i]!)) {
         i++
         continue
       }
-      const e = parseCidr(words[i]!)
+      const e = parseIpNetwork(words[i]!)
       if (typeof e === 'string') throw new Error(e)
       fromArgs.push(e)
     }
     const list = await config.parsed('ipblacklist_ignore', (lines) => {
-      const set = new CidrSet(fromArgs)
+      const set = new IpList(fromArgs)
       for (const l of lines) {
-        const e = parseCidr(l.value.split(/\s+/)[0]!)
+        const e = parseIpNetwork(l.value.split(/\s+/)[0]!)
         if (typeof e === 'string') throw new ConfigError(e, l.file, l.line)
         set.add(e)
       }

@@ -1,5 +1,14 @@
-export { StoreTimeoutError, withDeadline } from './deadline.js'
-export { formatDuration, parseDuration } from './duration.js'
+// These helpers moved to @postern/core; re-exported so existing imports keep working.
+export {
+  /** @deprecated Use DeadlineError from @postern/core. */
+  DeadlineError as StoreTimeoutError,
+  /** @deprecated Use formatDuration from @postern/core. */
+  formatDuration,
+  /** @deprecated Use parseDuration from @postern/core. */
+  parseDuration,
+  /** @deprecated Use withDeadline from @postern/core. */
+  withDeadline,
+} from '@postern/core'
 export {
   addToBlacklist,
   BLACKLIST_NAMESPACE,

@@ -6,9 +6,8 @@
  * A blacklist that cannot be read never blocks mail: when the store is down or slow the client
  * passes, with an error line in the log.
  */
-import { definePlugin, deny, denysoft, type SessionContext } from '@postern/core'
+import { definePlugin, deny, denysoft, type SessionContext, withDeadline } from '@postern/core'
 import { peerDependencies } from '../package.json'
-import { withDeadline } from './deadline.js'
 import { parseEntry } from './entry.js'
 import { normalizeIp } from './ip.js'
 

@@ -10,17 +10,17 @@ import {
   DENYSOFT,
   definePlugin,
   dsn,
+  isSpecialRecipient,
   parseRejectMode,
+  plainIp,
   type SessionContext,
 } from '@postern/core'
+import { parseDnsErrorPolicy } from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
 import { embedsIp } from './embedded-ip.js'
 import { parseExceptions } from './exceptions.js'
-import { plainIp } from './ip.js'
 import { defaultPatterns, type Pattern, parsePatterns } from './patterns.js'
-import { parseDnsErrorPolicy } from './policy.js'
 import { type Rdns, reverseLookup } from './rdns.js'
-import { isSpecialRecipient } from './special.js'
 
 /** Connection note: why the client looks dynamic (set when it does). */
 export const NODIALUP_NOTE = 'nodialup'

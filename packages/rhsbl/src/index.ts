@@ -7,15 +7,15 @@ import {
   DENYSOFT,
   definePlugin,
   dsn,
+  isSpecialRecipient,
   parseRejectMode,
   type Transaction,
   type TransactionContext,
 } from '@postern/core'
+import { parseDnsErrorPolicy, replySafe } from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
 import { lookupDomain } from './domain.js'
 import { checkDomains, type DomainCheck, type Listed, type Role } from './lookup.js'
-import { parseDnsErrorPolicy, replySafe } from './policy.js'
-import { isSpecialRecipient } from './special.js'
 import { parseZones } from './zones.js'
 
 /** Transaction note: the reply text of the listing (qpsmtpd's `rhsbl` note). */

@@ -6,10 +6,12 @@
  *     dsn.example does not accept bounces.         qpsmtpd: "Mail from D rejected because it …"
  *     dbl.example %DOMAIN% is listed in %ZONE%     a message with placeholders is used as written
  *
- * A filter is a comma list of addresses, `a-b` ranges and CIDR blocks inside 127.0.0.0/8.
+ * A filter is a comma list of addresses, `a-b` ranges and CIDR blocks inside 127.0.0.0/8
+ * (@postern/dns-lists reads it).
  */
-import { BlockList, isIP } from 'node:net'
-import { ConfigError, type ConfigLine, isValidDomain } from '@postern/core'
+import type { BlockList } from 'node:net'
+import type { ConfigLine } from '@postern/core'
+import { isCodeFilter, parseCodeFilter, parseZoneName } from '@postern/dns-lists'
 
 export interface Zone {
   readonly name: string
@@ -19,36 +21,13 @@ export interface Zone {
   readonly message: string | undefined
 }
 
-const FILTER_WORD = /^[\d./,-]+$/
-
-function parseFilter(text: string, where: ConfigLine): BlockList {
-  const list = new BlockList()
-  for (const part of text.split(',')) {
-    const bad = () =>
-      new ConfigError(`bad return-code filter ${JSON.stringify(part)}`, where.file, where.line)
-    const range = /^([\d.]+)-([\d.]+)$/.exec(part)
-    const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(part)
-    if (range) {
-      if (isIP(range[1]!) !== 4 || isIP(range[2]!) !== 4) throw bad()
-      list.addRange(range[1]!, range[2]!, 'ipv4')
-    } else if (cidr) {
-      if (isIP(cidr[1]!) !== 4 || Number(cidr[2]) > 32) throw bad()
-      list.addSubnet(cidr[1]!, Number(cidr[2]), 'ipv4')
-    } else if (isIP(part) === 4) list.addAddress(part, 'ipv4')
-    else throw bad()
-  }
-  return list
-}
-
 export function parseZones(lines: readonly ConfigLine[]): Zone[] {
   const seen = new Set<string>()
   const zones: Zone[] = []
   for (const where of lines) {
     const [zoneWord, ...rest] = where.value.trim().split(/\s+/)
-    const name = zoneWord!.toLowerCase().replace(/\.$/, '')
-    if (!isValidDomain(name))
-      throw new ConfigError(`bad DNS zone ${JSON.stringify(zoneWord)}`, where.file, where.line)
-    const codes = rest.length && FILTER_WORD.test(rest[0]!) ? parseFilter(rest.shift()!, where) : undefined
+    const name = parseZoneName(zoneWord, where)
+    const codes = isCodeFilter(rest[0]) ? parseCodeFilter(rest.shift()!, where) : undefined
     if (seen.has(name)) continue
     seen.add(name)
     zones.push({ name, codes, message: rest.length ? rest.join(' ') : undefined })

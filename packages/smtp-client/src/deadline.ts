@@ -3,7 +3,7 @@
  * generic 451 4.3.0 and we could not say why). The delivery gets the hook's time less a margin,
  * as an AbortSignal that also fires when the client goes away.
  */
-import type { PluginConfig } from '@postern/core'
+import { type DeadlineSignal, deadlineSignal, type PluginConfig } from '@postern/core'
 
 /** The hook's deadline in ms: the `hook_timeout` argument, else `config/plugin_timeout`, else 30 s. */
 export async function hookTimeoutMs(hookTimeout: string | undefined, config: PluginConfig): Promise<number> {
@@ -18,31 +18,13 @@ export function deliveryBudgetMs(hookMs: number): number {
   return Math.max(1, hookMs - Math.min(1000, hookMs / 10))
 }
 
-export interface DeliverySignal {
-  readonly signal: AbortSignal
-  /** Stops the timer and unhooks from the outer signal (call when the delivery is over). */
-  done(): void
-}
+export type DeliverySignal = DeadlineSignal
 
 /**
  * Aborts at the budget (reason: a TimeoutError) or when `outer` aborts (client gone, hook over).
- * Built by hand: Node 20's `AbortSignal.any([…, AbortSignal.timeout(ms)])` holds the timeout
- * signal weakly, and after a garbage collection it never fires.
+ * Core's deadlineSignal keeps to setTimeout: Node 20's `AbortSignal.any([…,
+ * AbortSignal.timeout(ms)])` holds the timeout signal weakly, and after a GC it never fires.
  */
 export function deliverySignal(outer: AbortSignal, budgetMs: number): DeliverySignal {
-  const controller = new AbortController()
-  const onAbort = () => controller.abort(outer.reason)
-  const timer = setTimeout(
-    () => controller.abort(new DOMException(`delivery took longer than ${budgetMs} ms`, 'TimeoutError')),
-    budgetMs,
-  )
-  if (outer.aborted) onAbort()
-  else outer.addEventListener('abort', onAbort, { once: true })
-  return {
-    signal: controller.signal,
-    done() {
-      clearTimeout(timer)
-      outer.removeEventListener('abort', onAbort)
-    },
-  }
+  return deadlineSignal(outer, budgetMs, `delivery took longer than ${budgetMs} ms`)
 }

@@ -7,9 +7,14 @@
  */
 import { hostname } from 'node:os'
 import {
+  appendAuthResult,
   type Connection,
   definePlugin,
+  isSpecialRecipient,
+  NOTE,
+  plainIp,
   refusal,
+  removeAuthResults,
   type SessionContext,
   type Transaction,
   type TransactionContext,
@@ -18,16 +23,14 @@ import { peerDependencies } from '../package.json'
 import { checkSpf, type SpfOutcome } from './check.js'
 import { lookupDomain } from './domain.js'
 import { authResult, receivedSpf } from './headers.js'
-import { plainIp } from './ip.js'
 import { parseLevel, refusalFor } from './policy.js'
-import { isSpecialRecipient } from './special.js'
 
 /**
  * Connection note the engine reads for its Authentication-Results header: an array of method
  * entries (`spf=pass smtp.mailfrom=example.com`). Plugins append; this one keeps only the current
  * transaction's entries there (plus the HELO one), removing its own on RSET and at the next MAIL.
  */
-export const AUTH_RESULTS_NOTE = 'authentication_results'
+export const AUTH_RESULTS_NOTE = NOTE.authResults
 /** Transaction note: the `SpfOutcome` of the MAIL FROM identity. */
 export const SPF_NOTE = 'spf'
 /** Connection note: the `SpfOutcome` of the HELO identity. */
@@ -97,10 +100,8 @@ export default definePlugin({
 
     /** Replaces this plugin's entries in the connection's Authentication-Results note. */
     function setAuthResults(connection: Connection, entries: readonly string[]): void {
-      const previous = ourEntries.get(connection) ?? []
-      const current = connection.notes.value<readonly string[]>(AUTH_RESULTS_NOTE) ?? []
-      const others = current.filter((e) => !previous.includes(e))
-      connection.notes.set(AUTH_RESULTS_NOTE, [...others, ...entries])
+      removeAuthResults(connection, ourEntries.get(connection) ?? [])
+      appendAuthResult(connection, ...entries)
       ourEntries.set(connection, entries)
     }
 

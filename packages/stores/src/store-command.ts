@@ -14,15 +14,8 @@
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
-import { prefixedStore, type Store } from '@postern/core'
-import {
-  addToBlacklist,
-  BLACKLIST_NAMESPACE,
-  formatDuration,
-  normalizeIp,
-  parseDuration,
-  parseEntry,
-} from '@postern/ipblacklist'
+import { formatDuration, parseDuration, prefixedStore, type Store } from '@postern/core'
+import { addToBlacklist, BLACKLIST_NAMESPACE, normalizeIp, parseEntry } from '@postern/ipblacklist'
 
 export interface StoreCommandIo {
   /** The site's store as `config/store` opened it (not namespaced). */

@@ -22,9 +22,12 @@ export class RawClient {
     socket.on('error', () => {})
   }
 
-  static open(port: number): Promise<RawClient> {
+  /** Connects to 127.0.0.1:port, optionally from another loopback address (127.0.0.x). */
+  static open(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new RawClient(s)))
+      const s = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () =>
+        resolve(new RawClient(s)),
+      )
       s.once('error', reject)
     })
   }

@@ -11,19 +11,14 @@
 import {
   definePlugin,
   denysoftDisconnect,
+  formatDuration,
+  parseDuration,
   type SessionContext,
   type TransactionContext,
   type VerdictEvent,
-} from '@postern/core'
-import {
-  addToBlacklist,
-  BLACKLIST_NAMESPACE,
-  formatDuration,
-  IGNORE_NOTE,
-  normalizeIp,
-  parseDuration,
   withDeadline,
-} from '@postern/ipblacklist'
+} from '@postern/core'
+import { addToBlacklist, BLACKLIST_NAMESPACE, IGNORE_NOTE, normalizeIp } from '@postern/ipblacklist'
 import { peerDependencies } from '../package.json'
 import { type BucketConfig, formatState, parseState, take } from './bucket.js'
 import { parseEvents } from './events.js'

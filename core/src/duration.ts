@@ -1,6 +1,6 @@
 /**
- * `1h`, `30m`, `2d`, `1w`, `45s`, `500ms`, `1h30m`, or a bare number of seconds → milliseconds.
- * Undefined for anything else, so callers can say which argument was wrong.
+ * Durations as plugins take them in arguments and config files: `1h`, `30m`, `2d`, `1w`, `45s`,
+ * `500ms`, `1h30m`, or a bare number of seconds (qpsmtpd's plugins counted in seconds).
  */
 const UNIT_MS: ReadonlyMap<string, number> = new Map([
   ['ms', 1],
@@ -11,6 +11,7 @@ const UNIT_MS: ReadonlyMap<string, number> = new Map([
   ['w', 604_800_000],
 ])
 
+/** Milliseconds, or undefined for anything else, so callers can say which argument was wrong. */
 export function parseDuration(text: string): number | undefined {
   const t = text.trim().toLowerCase()
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000
@@ -21,7 +22,7 @@ export function parseDuration(text: string): number | undefined {
   return total
 }
 
-/** 5400000 → `1h30m`; for listings. */
+/** 5400000 → `1h30m`; for log lines and replies. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
   let s = Math.round(ms / 1000)
