@@ -34,7 +34,14 @@ import type {
   VerdictEvent,
 } from './hook-types.js'
 import { HOOKS, isHookName, META_HOOKS } from './hooks.js'
-import type { LevelAdjust, Logger } from './logger.js'
+import {
+  type LevelAdjust,
+  LOG,
+  type LogBindings,
+  type Logger,
+  type LogLevel,
+  type LogResult,
+} from './logger.js'
 import type { Transaction } from './transaction.js'
 
 /** What a first hook decided, after the dispatcher's checks. */
@@ -83,6 +90,70 @@ export interface DispatcherOptions {
   log: Logger
 }
 
+/**
+ * A logger whose bindings are made on first use: an entry below the level costs one level check.
+ * `base` is the plugin's logger; the bound child shares its level and adjustment, so
+ * `base.enabled()` answers for it.
+ */
+class LazyLogger implements Logger {
+  #bound: Logger | undefined
+
+  constructor(
+    private readonly base: Logger,
+    private readonly bind: () => Logger,
+  ) {}
+
+  #get(): Logger {
+    if (!this.#bound) this.#bound = this.bind()
+    return this.#bound
+  }
+
+  get bindings(): LogBindings {
+    return this.#get().bindings
+  }
+
+  enabled(level: LogLevel): boolean {
+    return this.base.enabled(level)
+  }
+
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    if (this.base.enabled(level)) this.#get().log(level, message, fields)
+  }
+
+  emerg(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.EMERG, m, f)
+  }
+  alert(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.ALERT, m, f)
+  }
+  crit(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.CRIT, m, f)
+  }
+  error(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.ERROR, m, f)
+  }
+  warn(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.WARN, m, f)
+  }
+  notice(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.NOTICE, m, f)
+  }
+  info(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.INFO, m, f)
+  }
+  debug(m: string, f?: Record<string, unknown>): void {
+    this.log(LOG.DEBUG, m, f)
+  }
+
+  result(result: LogResult, message?: string, fields?: Record<string, unknown>): void {
+    if (this.base.enabled(LOG.INFO)) this.#get().result(result, message, fields)
+  }
+
+  child(bindings: LogBindings, adjust?: LevelAdjust): Logger {
+    return this.#get().child(bindings, adjust)
+  }
+}
+
 /** The context object handed to one handler call. */
 class CallContext {
   #log: Logger | undefined
@@ -110,12 +181,16 @@ class CallContext {
 
   get log(): Logger {
     if (!this.#log) {
-      const c = this.host?.connection
-      this.#log = this.registration.plugin.log.child(
-        c
-          ? { connection: c.id, transaction: this.host?.transaction?.id, hook: this.hook }
-          : { hook: this.hook },
-      )
+      // Most plugins log a result line per call at INFO, below the usual level: binding the
+      // connection and hook is put off until a line is actually written.
+      this.#log = new LazyLogger(this.registration.plugin.log, () => {
+        const c = this.host?.connection
+        return this.registration.plugin.log.child(
+          c
+            ? { connection: c.id, transaction: this.host?.transaction?.id, hook: this.hook }
+            : { hook: this.hook },
+        )
+      })
     }
     return this.#log
   }
@@ -358,7 +433,7 @@ export class HookDispatcher {
     const v = value as Verdict
     const result: { -readonly [P in keyof HookResult]: HookResult[P] } = {
       code,
-      message: messageLines(v.message),
+      message: oneLine(v.message) ?? messageLines(v.message),
       plugin: reg.plugin.info.instance,
     }
     if (v.enhanced) result.enhanced = v.enhanced
@@ -411,6 +486,13 @@ export class HookDispatcher {
     const event: VerdictEvent = { plugin: result.plugin ?? '', hook, verdict }
     await this.runNotify(meta, host, event)
   }
+}
+
+/** A verdict's message that is one clean line, as nearly all are: skips messageLines' split. */
+function oneLine(message: Verdict['message']): string[] | undefined {
+  if (message === undefined) return []
+  if (typeof message === 'string' && !message.includes('\n') && !message.includes('\r')) return [message]
+  return undefined
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

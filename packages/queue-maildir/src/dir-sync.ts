@@ -3,7 +3,8 @@
  * durable by it, so N concurrent deliveries into one folder cost about one directory fsync
  * instead of N (group commit).
  */
-import { open } from 'node:fs/promises'
+import { closeSync, fsync, openSync } from 'node:fs'
+import { promisify } from 'node:util'
 
 interface Pending {
   waiters: { resolve: () => void; reject: (e: Error) => void }[]
@@ -12,12 +13,16 @@ interface Pending {
 const running = new Map<string, Promise<void>>()
 const queued = new Map<string, Pending>()
 
+const fsyncFd = promisify(fsync)
+
 async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
+  // Opening and closing a directory never waits for the disk: done in place, only the fsync
+  // goes to the thread pool (one round trip instead of three).
+  const fd = openSync(dir, 'r')
   try {
-    await fh.sync()
+    await fsyncFd(fd)
   } finally {
-    await fh.close()
+    closeSync(fd)
   }
 }
 

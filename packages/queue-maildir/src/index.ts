@@ -41,7 +41,7 @@ export default definePlugin({
         // Return-Path records the envelope sender at final delivery (RFC 5321 §4.4).
         const prefix = Buffer.from(`Return-Path: ${tx.sender?.format() ?? '<>'}\r\n`)
         try {
-          const name = await deliver(dirs, prefix, () => body.stream('message'))
+          const name = await deliver(dirs, prefix, () => body.stream('message'), body.size)
           ctx.log.result('pass', `delivered ${name} to ${dirs.length} folder(s)`)
           return ok(`Queued as ${name}`, '2.0.0')
         } catch (err) {

@@ -43,6 +43,9 @@ export class DataParser {
   push(chunk: Buffer): DataParserResult {
     let start = 0 // first byte of the pending output slice
     let i = 0
+    /** The next CR / LF at or after the position it was searched from; n when none. */
+    let nextCr = -1
+    let nextLf = -1
     const n = chunk.length
     const flush = (end: number) => {
       if (end > start) this.emit(chunk.subarray(start, end))
@@ -88,13 +91,18 @@ export class DataParser {
           break
         }
         case State.Mid: {
-          // Fast path: jump to the next CR or LF.
-          let j = i
-          while (j < n) {
-            const b = chunk[j]!
-            if (b === CR || b === LF) break
-            j++
+          // Fast path: jump to the next CR or LF with native searches (memchr), not a loop over
+          // bytes. Each position is searched once per chunk (cached while still ahead of i), so
+          // a chunk full of bare CRs stays linear.
+          if (nextCr < i) {
+            nextCr = chunk.indexOf(CR, i)
+            if (nextCr < 0) nextCr = n
           }
+          if (nextLf < i) {
+            nextLf = chunk.indexOf(LF, i)
+            if (nextLf < 0) nextLf = n
+          }
+          const j = Math.min(nextCr, nextLf)
           if (j === n) {
             i = n
             break

@@ -14,6 +14,7 @@ export interface FlowControl {
 const HIGH_WATER = 256 * 1024
 const EMPTY = Buffer.alloc(0)
 const CRLF = Buffer.from('\r\n')
+const EOF: LineResult = Object.freeze({ kind: 'eof' })
 
 export class InputReader {
   /**
@@ -82,13 +83,17 @@ export class InputReader {
   }
 
   /** The next CRLF-terminated line (without CRLF), `too-long` once per over-long line, or `eof`. */
-  async readLine(maxLength: number): Promise<LineResult> {
-    for (;;) {
-      const r = this.tryReadLine(maxLength)
-      if (r) return r
-      if (this.#eof) return { kind: 'eof' }
-      await this.#wait()
-    }
+  readLine(maxLength: number): Promise<LineResult> {
+    // Callbacks, not an async function: an idle session waits here, and a suspended async
+    // frame per session costs more memory than a callback.
+    return new Promise((resolve) => {
+      const attempt = () => {
+        const r = this.tryReadLine(maxLength) ?? (this.#eof ? EOF : undefined)
+        if (r) resolve(r)
+        else this.#waitThen(attempt)
+      }
+      attempt()
+    })
   }
 
   /**
@@ -166,14 +171,17 @@ export class InputReader {
   }
 
   #wait(): Promise<void> {
+    return new Promise((resolve) => this.#waitThen(resolve))
+  }
+
+  /** Calls `then` once more input (or the end) arrives. */
+  #waitThen(then: () => void): void {
     // Waiting means the buffer is drained below what we need: let the transport send more.
     if (this.#paused) {
       this.#paused = false
       this.flow.resume()
     }
-    return new Promise((resolve) => {
-      this.#waiter = resolve
-    })
+    this.#waiter = then
   }
 
   #wake(): void {

@@ -12,8 +12,12 @@ export interface Reply {
 }
 
 /** Control characters in reply text (from plugin messages or echoed input) are replaced. */
+const CONTROL = /[\x00-\x1f\x7f]/
+const CONTROLS = /[\x00-\x1f\x7f]/g
+
 function clean(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, '?')
+  // Most replies are clean: a test is cheaper than a global replace that copies.
+  return CONTROL.test(text) ? text.replace(CONTROLS, '?') : text
 }
 
 export function fixClass(enhanced: EnhancedCode | undefined, code: number): string | undefined {

@@ -205,7 +205,8 @@ export class PosternServer {
       })
       let socket: Socket = raw
       let leftover: Buffer | undefined
-      if (gen.proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) {
+      // BlockList.check builds a SocketAddress per call: skip it when no proxy host is configured.
+      if (settings.proxyHosts.length && gen.proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) {
         raw.resume()
         const proxied = await readProxyHeader(raw)
         if (proxied.info)

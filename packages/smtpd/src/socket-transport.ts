@@ -65,7 +65,9 @@ export class SocketTransport implements Transport {
     if (s.destroyed) return
     s.end()
     // A client that never reads its last replies must not hold the socket forever.
-    setTimeout(() => s.destroy(), 10_000).unref()
+    const timer = setTimeout(() => s.destroy(), 10_000).unref()
+    // Closed in time: drop the timer, which would hold the socket for 10 s.
+    s.once('close', () => clearTimeout(timer))
   }
 
   pause(): void {

@@ -4,12 +4,23 @@
  * memory per session stays bounded whatever the size. The result is a replayable MessageBody.
  */
 import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import type { Header, MessageBody } from '@postern/core'
 
 let counter = 0
+/** Spool dirs made by this process (mkdir per message cost a syscall and an lstat). */
+const madeDirs = new Set<string>()
+
+/** Removes a spool file; one that is already gone is fine (rm({ force }) cost an lstat first). */
+async function removeFile(file: string): Promise<void> {
+  try {
+    await unlink(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
 const SPOOL_BUFFER = 256 * 1024
 
 export class SpoolWriter {
@@ -66,13 +77,18 @@ export class SpoolWriter {
   }
 
   #openFile(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    if (!madeDirs.has(this.dir)) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+      madeDirs.add(this.dir)
+    }
     this.#path = path.join(this.dir, `${Date.now()}.${process.pid}.${++counter}.${this.id}`)
     // 256 KiB queued before the reader waits: the socket's own buffer then holds the rest,
     // so a big message costs bounded memory whatever the disk's speed.
     this.#file = createWriteStream(this.#path, { mode: 0o600, highWaterMark: SPOOL_BUFFER })
-    this.#file.on('error', (err) => {
+    this.#file.on('error', (err: NodeJS.ErrnoException) => {
       this.#error = err
+      // The spool dir went away: make it again for the next message.
+      if (err.code === 'ENOENT') madeDirs.delete(this.dir)
     })
   }
 
@@ -98,7 +114,7 @@ export class SpoolWriter {
       const f = this.#file
       await new Promise<void>((resolve) => f.end(resolve))
     }
-    if (this.#path) await rm(this.#path, { force: true })
+    if (this.#path) await removeFile(this.#path)
   }
 }
 
@@ -114,6 +130,11 @@ export class SpooledMessage implements MessageBody {
 
   #range(start: number): Readable {
     if (this.path) return createReadStream(this.path, { start, highWaterMark: 64 * 1024 })
+    return Readable.from(this.#chunksFrom(start), { objectMode: false })
+  }
+
+  /** The in-memory chunks from byte `start` on. */
+  #chunksFrom(start: number): Buffer[] {
     const out: Buffer[] = []
     let skip = start
     for (const c of this.chunks) {
@@ -124,7 +145,7 @@ export class SpooledMessage implements MessageBody {
       out.push(skip ? c.subarray(skip) : c)
       skip = 0
     }
-    return Readable.from(out, { objectMode: false })
+    return out
   }
 
   stream(part: 'message' | 'body' | 'raw' = 'message'): Readable {
@@ -132,8 +153,11 @@ export class SpooledMessage implements MessageBody {
     if (part === 'body') return this.#range(this.headerSize)
     const header = this.header()
     if (!header) return this.#range(0)
+    const head = Buffer.from(header.toString(), this.headerEncoding)
+    // In memory: one stream over an array of chunks (cheaper than a PassThrough and a pipe).
+    if (!this.path) return Readable.from([head, ...this.#chunksFrom(this.headerSize)], { objectMode: false })
     const out = new PassThrough({ highWaterMark: 64 * 1024 })
-    out.write(Buffer.from(header.toString(), this.headerEncoding))
+    out.write(head)
     const body = this.#range(this.headerSize)
     body.on('error', (err) => out.destroy(err))
     body.pipe(out)
@@ -142,6 +166,6 @@ export class SpooledMessage implements MessageBody {
 
   /** Removes the spool file (when the transaction ends). */
   async remove(): Promise<void> {
-    if (this.path) await rm(this.path, { force: true })
+    if (this.path) await removeFile(this.path)
   }
 }
