@@ -11,10 +11,10 @@ export interface Reply {
   readonly enhanced?: EnhancedCode | undefined
 }
 
-/** Control characters in reply text (from plugin messages or echoed input) are replaced. */
 const CONTROL = /[\x00-\x1f\x7f]/
 const CONTROLS = /[\x00-\x1f\x7f]/g
 
+/** Control characters in reply text (from plugin messages or echoed input) are replaced. */
 function clean(text: string): string {
   // Most replies are clean: a test is cheaper than a global replace that copies.
   return CONTROL.test(text) ? text.replace(CONTROLS, '?') : text
