@@ -34,14 +34,7 @@ import type {
   VerdictEvent,
 } from './hook-types.js'
 import { HOOKS, isHookName, META_HOOKS } from './hooks.js'
-import {
-  type LevelAdjust,
-  LOG,
-  type LogBindings,
-  type Logger,
-  type LogLevel,
-  type LogResult,
-} from './logger.js'
+import { type LevelAdjust, LevelMethods, type LogBindings, type Logger, type LogLevel } from './logger.js'
 import type { Transaction } from './transaction.js'
 
 /** What a first hook decided, after the dispatcher's checks. */
@@ -95,13 +88,15 @@ export interface DispatcherOptions {
  * `base` is the plugin's logger; the bound child shares its level and adjustment, so
  * `base.enabled()` answers for it.
  */
-class LazyLogger implements Logger {
+class LazyLogger extends LevelMethods implements Logger {
   #bound: Logger | undefined
 
   constructor(
     private readonly base: Logger,
     private readonly bind: () => Logger,
-  ) {}
+  ) {
+    super()
+  }
 
   #get(): Logger {
     if (!this.#bound) this.#bound = this.bind()
@@ -118,35 +113,6 @@ class LazyLogger implements Logger {
 
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     if (this.base.enabled(level)) this.#get().log(level, message, fields)
-  }
-
-  emerg(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.EMERG, m, f)
-  }
-  alert(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.ALERT, m, f)
-  }
-  crit(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.CRIT, m, f)
-  }
-  error(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.ERROR, m, f)
-  }
-  warn(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.WARN, m, f)
-  }
-  notice(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.NOTICE, m, f)
-  }
-  info(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.INFO, m, f)
-  }
-  debug(m: string, f?: Record<string, unknown>): void {
-    this.log(LOG.DEBUG, m, f)
-  }
-
-  result(result: LogResult, message?: string, fields?: Record<string, unknown>): void {
-    if (this.base.enabled(LOG.INFO)) this.#get().result(result, message, fields)
   }
 
   child(bindings: LogBindings, adjust?: LevelAdjust): Logger {

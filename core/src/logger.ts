@@ -123,25 +123,12 @@ interface LoggerState {
   sink: LogSink
 }
 
-class BoundLogger implements Logger {
-  constructor(
-    protected readonly state: LoggerState,
-    readonly bindings: LogBindings,
-    private readonly adjust: LevelAdjust,
-  ) {}
-
-  enabled(level: LogLevel): boolean {
-    return applyAdjust(level, this.adjust) <= this.state.level
-  }
-
-  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-    const effective = applyAdjust(level, this.adjust)
-    if (effective > this.state.level) return
-    const entry: LogEntry = fields
-      ? { ...this.bindings, time: Date.now(), level: effective, message, fields }
-      : { ...this.bindings, time: Date.now(), level: effective, message }
-    this.state.sink(entry)
-  }
+/**
+ * The level methods and the result line, written once on top of `log()`: every Logger in core
+ * (bound and lazily bound) extends this.
+ */
+export abstract class LevelMethods {
+  abstract log(level: LogLevel, message: string, fields?: Record<string, unknown>): void
 
   emerg(m: string, f?: Record<string, unknown>): void {
     this.log(LOG.EMERG, m, f)
@@ -170,6 +157,29 @@ class BoundLogger implements Logger {
 
   result(result: LogResult, message?: string, fields?: Record<string, unknown>): void {
     this.log(LOG.INFO, message ? `${result}, ${message}` : result, fields)
+  }
+}
+
+class BoundLogger extends LevelMethods implements Logger {
+  constructor(
+    protected readonly state: LoggerState,
+    readonly bindings: LogBindings,
+    private readonly adjust: LevelAdjust,
+  ) {
+    super()
+  }
+
+  enabled(level: LogLevel): boolean {
+    return applyAdjust(level, this.adjust) <= this.state.level
+  }
+
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    const effective = applyAdjust(level, this.adjust)
+    if (effective > this.state.level) return
+    const entry: LogEntry = fields
+      ? { ...this.bindings, time: Date.now(), level: effective, message, fields }
+      : { ...this.bindings, time: Date.now(), level: effective, message }
+    this.state.sink(entry)
   }
 
   child(bindings: LogBindings, adjust?: LevelAdjust): Logger {

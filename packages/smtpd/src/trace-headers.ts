@@ -3,9 +3,7 @@
  * the RFC 3848 protocol name) and Authentication-Results (RFC 8601). Results other plugins found
  * (SPF, DKIM, …) are read from the connection note `authentication_results` (strings).
  */
-import type { Connection, Header, Transaction } from '@postern/core'
-
-export const AUTH_RESULTS_NOTE = 'authentication_results'
+import { type Connection, type Header, NOTE, type Transaction } from '@postern/core'
 
 let cachedSecond = -1
 let cachedDate = ''
@@ -49,7 +47,7 @@ export function addAuthenticationResults(header: Header, connection: Connection,
   }
   const results: string[] = []
   if (connection.auth) results.push(`auth=pass smtp.auth=${connection.auth.user}`)
-  const extra = connection.notes.value<unknown>(AUTH_RESULTS_NOTE)
+  const extra = connection.notes.value<unknown>(NOTE.authResults)
   if (Array.isArray(extra))
     for (const r of extra) if (typeof r === 'string' && !/[\r\n]/.test(r)) results.push(r)
   header.add(
