@@ -20,13 +20,15 @@ export interface SmtpSink extends PeerProcess {
   /** Where messages are dumped, one file each. */
   readonly dumpDir: string
   /**
-   * Every dumped transaction: smtp-sink's own header lines (`X-Mail-Args`, `X-Rcpt-Args`, its
-   * Received) followed by the message as received, line ends as written by smtp-sink (LF).
+   * Every completely dumped transaction: smtp-sink's own header lines (`X-Mail-Args`,
+   * `X-Rcpt-Args`, its Received) followed by the message as received, line ends as written by
+   * smtp-sink (LF). A transaction still being written, or one smtp-sink is deleting because it
+   * never completed, is not included.
    */
   messages(): string[]
   /**
    * Waits until `count` transactions are dumped completely (smtp-sink ends each with an empty
-   * line; it may finish writing just after its 250 reached us), then returns them all.
+   * line; it may finish writing just after its 250 reached us), then returns them.
    */
   waitForMessages(count: number, timeoutMs?: number): Promise<string[]>
 }
@@ -44,6 +46,25 @@ function files(dir: string): string[] {
     else out.push(p)
   }
   return out.sort()
+}
+
+/**
+ * The complete dumps in `dir`. smtp-sink opens a dump file at MAIL and unlinks it when the
+ * transaction is refused or aborted, so a file listed a moment ago may be gone when read.
+ */
+function completeDumps(dir: string): string[] {
+  const out: string[] = []
+  for (const f of files(dir)) {
+    let text: string
+    try {
+      text = readFileSync(f, 'latin1')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw err
+    }
+    if (text.endsWith('\n\n')) out.push(text)
+  }
+  return out
 }
 
 /** Starts smtp-sink on 127.0.0.1; undefined when it is not installed and we are not in CI. */
@@ -75,12 +96,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     ...proc,
     port,
     dumpDir,
-    messages: () => files(dumpDir).map((f) => readFileSync(f, 'latin1')),
+    messages: () => completeDumps(dumpDir),
     async waitForMessages(count, timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs
       for (;;) {
-        const all = files(dumpDir).map((f) => readFileSync(f, 'latin1'))
-        if (all.filter((m) => m.endsWith('\n\n')).length >= count) return all
+        const all = completeDumps(dumpDir)
+        if (all.length >= count) return all
         if (Date.now() > end) throw new Error(`smtp-sink dumped ${all.length} of ${count} messages`)
         await new Promise((r) => setTimeout(r, 20))
       }
