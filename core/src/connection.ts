@@ -37,7 +37,12 @@ export class Connection {
   /** A short id that names this session in every log line. */
   readonly id: string
   readonly startedAt = Date.now()
-  readonly notes = new Notes()
+  #notes: Notes | undefined
+  /** Notes plugins keep on this connection (made on first use: an idle session needs none). */
+  get notes(): Notes {
+    this.#notes ??= new Notes()
+    return this.#notes
+  }
   remoteIp: string
   remotePort: number
   localIp: string

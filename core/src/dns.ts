@@ -125,7 +125,16 @@ export function createDnsResolver(options: DnsResolverOptions = {}): DnsResolver
   // tries: 1 — our own deadline governs; c-ares retries would stretch it.
   const resolver = new Resolver({ timeout, tries: 1 })
   if (options.servers?.length) resolver.setServers([...options.servers])
-  const cache = new LRUCache<string, Answer>({ max: options.cacheSize ?? 10_000 })
+  // Made with the first lookup: lru-cache allocates its arrays for `max` entries up front.
+  let lru: LRUCache<string, Answer> | undefined
+  const cache = {
+    get: (key: string) => lru?.get(key),
+    set: (key: string, answer: Answer, opts: { ttl: number }) => {
+      lru ??= new LRUCache<string, Answer>({ max: options.cacheSize ?? 10_000 })
+      lru.set(key, answer, opts)
+    },
+    clear: () => lru?.clear(),
+  }
   const inflight = new Map<string, Promise<Answer>>()
   const stats = { queries: 0, cacheHits: 0, timeouts: 0 }
 

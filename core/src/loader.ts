@@ -5,7 +5,9 @@
  * the core version, so an admin knows what to upgrade.
  */
 import { pathToFileURL } from 'node:url'
-import semver from 'semver'
+// Two functions, not the whole package: semver's index loads ~50 CommonJS files at start-up.
+import satisfies from 'semver/functions/satisfies.js'
+import validRange from 'semver/ranges/valid.js'
 import { ConfigError } from './config-dir.js'
 import { isPluginDefinition, type PluginDefinition } from './plugin.js'
 import type { PluginLine } from './plugins-file.js'
@@ -43,8 +45,8 @@ function describe(p: ResolvedPlugin): string {
 /** Checks a plugin's declared core range against the running core. */
 export function checkCoreRange(p: ResolvedPlugin, coreVersion: string): string | undefined {
   const range = p.definition.core
-  if (!semver.validRange(range)) return `plugin ${describe(p)} declares an invalid core range "${range}"`
-  if (!semver.satisfies(coreVersion, range, { includePrerelease: true }))
+  if (!validRange(range)) return `plugin ${describe(p)} declares an invalid core range "${range}"`
+  if (!satisfies(coreVersion, range, { includePrerelease: true }))
     return `plugin ${describe(p)} requires @postern/core ${range}, but the running core is ${coreVersion}`
   return undefined
 }

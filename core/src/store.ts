@@ -62,10 +62,20 @@ interface Item {
 
 /** The in-process store: fine for one process, lost on restart. */
 export class MemoryStore implements Store {
-  readonly #cache: LRUCache<string, Item>
+  readonly #max: number
+  #lru: LRUCache<string, Item> | undefined
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#cache = new LRUCache<string, Item>({ max: options.max ?? 100_000, ttlAutopurge: false })
+    this.#max = options.max ?? 100_000
+  }
+
+  /**
+   * Made on first use: lru-cache allocates its index arrays for `max` entries up front (~15 ms
+   * and ~2 MB for 100,000), and most servers never touch the default store.
+   */
+  get #cache(): LRUCache<string, Item> {
+    this.#lru ??= new LRUCache<string, Item>({ max: this.#max, ttlAutopurge: false })
+    return this.#lru
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -105,7 +115,7 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.#cache.clear()
+    this.#lru?.clear()
   }
 
   #put(key: string, value: string, ttl: number | undefined, expiresAt?: number): void {

@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url (for createRequire) in the CJS build too.
+  shims: true,
 })

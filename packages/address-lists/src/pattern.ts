@@ -10,8 +10,18 @@
  * SMTP paths (at most 256 characters, RFC 5321 §4.5.3.1.3), so a 2nd-degree pattern costs at
  * most ~65,000 steps, while a 3rd-degree one can cost millions per RCPT.
  */
+import { createRequire } from 'node:module'
 import { ConfigError } from '@postern/core'
-import { checkSync, type Diagnostics } from 'recheck'
+import type { Diagnostics } from 'recheck'
+
+type Recheck = typeof import('recheck')
+// recheck is a large Scala.js bundle (~180 ms to load on a 2-core machine): it is loaded with the
+// first pattern, so a server whose list files hold no patterns starts without paying for it.
+let recheck: Recheck | undefined
+function loadRecheck(): Recheck {
+  recheck ??= createRequire(import.meta.url)('recheck') as Recheck
+  return recheck
+}
 
 export interface PatternOptions {
   /** Highest polynomial degree accepted (default 2). */
@@ -117,7 +127,7 @@ export function unsafeReason(
   const maxDegree = options.maxDegree ?? 2
   const key = `${maxDegree}/${flags}/${jsSource}`
   if (checked.has(key)) return checked.get(key)
-  const d = checkSync(jsSource, flags, { timeout: options.checkTimeout ?? 5000 })
+  const d = loadRecheck().checkSync(jsSource, flags, { timeout: options.checkTimeout ?? 5000 })
   let reason: string | undefined
   if (d.status === 'unknown') reason = describe(d)
   else if (d.status === 'vulnerable') {

@@ -257,10 +257,13 @@ ${roundsTable(results).join('\n')}
   2 s later. smtp-sink greets only 256 sessions at a time, so it is left out.
 - **Big message (6)**: a fresh server, a 1 KB and a 1 MB message first, then one ${Math.round(results.bigBytes / 1048576)} MB message (78-byte
   lines); peak = VmHWM, then RSS ${results.bigSettleMs / 1000} s later.
-- **Node floor** (1–3, 5–7): \`packages/bench/src/floor-server.mjs\`, a plain \`net\` server that greets,
+- **Node floor** (1–7): \`packages/bench/src/floor-server.mjs\`, a plain \`net\` server that greets,
   answers every command with 250 (354 to DATA) and discards the message, with no parsing, policy
   or plugin: what Node itself costs per command, per idle socket, for 50 MB read through \`data\`
-  events, and to start. An SMTP server on Node does not go below it.
+  events, and to start. An SMTP server on Node does not go below it. In workload 4 the floor keeps
+  each message as a durable Maildir queue must before its 250 (write tmp/, fsync, rename into
+  new/, fsync new/ batched across concurrent messages), still with no parsing or policy: the
+  disk's limit for any server that fsyncs each message, which bounds the chain's ratio too.
 - **Start (7)**: from \`spawn()\` to the first \`220\` line read from the port (connect polled every
   2 ms), alternating the servers.
 

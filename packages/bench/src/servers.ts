@@ -97,15 +97,23 @@ export function plan(ctx: Context, kind: Kind, variant: Variant): ServerPlan {
       ...(maildir ? { maildir } : {}),
     }
   }
-  if (kind === 'floor')
+  if (kind === 'floor') {
+    const maildir = variant === 'chain' ? path.join(ctx.root, `floor-maildir-${p}`) : undefined
     return {
       kind,
       variant,
       port: p,
-      argv: [process.execPath, path.join(BENCH_DIR, 'src', 'floor-server.mjs'), String(p)],
+      argv: [
+        process.execPath,
+        path.join(BENCH_DIR, 'src', 'floor-server.mjs'),
+        String(p),
+        ...(maildir ? [maildir] : []),
+      ],
       cwd: ctx.root,
       env: process.env,
+      ...(maildir ? { maildir } : {}),
     }
+  }
   const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
   return {
     kind,

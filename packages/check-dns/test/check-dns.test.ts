@@ -1,45 +1,25 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { DECLINED, DENY, DENYSOFT, type HookResult, NOTE } from '@postern/core'
+import { TEST_DNS, useTestDns } from '@postern/test-peers'
 import {
-  createDnsResolver,
-  createLogger,
-  createPluginHost,
-  DECLINED,
-  DENY,
-  DENYSOFT,
-  type DnsResolver,
-  type HookResult,
-  NOTE,
-} from '@postern/core'
-import { startTestDns, TEST_DNS } from '@postern/test-peers'
-import { type ConfigFiles, loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+  type ConfigFiles,
+  loadInstalled,
+  loadPlugin,
+  loadPluginForTest,
+  type PluginHarness,
+  testAddress,
+} from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
-const peer = await startTestDns()
-if (!peer) console.warn('dnsmasq is not installed: the check_dns DNS tests are skipped')
-afterAll(() => peer?.stop())
-
+const { peer, resolver } = await useTestDns('check_dns')
 const { domain: D } = TEST_DNS
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
-function resolver(timeout = 2000, server = peer!.server): DnsResolver {
-  return createDnsResolver({ servers: [server], timeout })
-}
+const text = (result: HookResult): string => result.message.join('\n')
 
-function text(result: HookResult): string {
-  return [result.message ?? []].flat().join('\n')
-}
-
-async function load(args = '', config: ConfigFiles = {}, dns = resolver()) {
-  h = await loadPlugin(plugin, { args, dns, config })
-  return h
+function load(args = '', config: ConfigFiles = {}, dns = resolver()) {
+  return loadPluginForTest(plugin, { args, dns, config })
 }
 
 async function send(harness: PluginHarness, sender: string, rcpt = 'user@example.org', notes = {}) {
@@ -52,34 +32,16 @@ async function send(harness: PluginHarness, sender: string, rcpt = 'user@example
 
 describe('check_dns package', () => {
   it('is found by its qpsmtpd names through the installed package (the built dist)', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'postern-alias-'))
+    const h = await loadInstalled(path.resolve(import.meta.dirname, '..'), {
+      config: { plugins: 'require_resolvable_fromhost\nresolvable_fromhost:2\n' },
+    })
     try {
-      mkdirSync(path.join(root, 'node_modules', '@postern'), { recursive: true })
-      mkdirSync(path.join(root, 'config'))
-      symlinkSync(
-        path.resolve(import.meta.dirname, '..'),
-        path.join(root, 'node_modules', '@postern/check-dns'),
-      )
-      writeFileSync(
-        path.join(root, 'config', 'plugins'),
-        'require_resolvable_fromhost\nresolvable_fromhost:2\n',
-      )
-      const host = await createPluginHost({
-        configDir: path.join(root, 'config'),
-        searchDirs: [root],
-        dns: createDnsResolver(),
-        log: createLogger({ level: 0, sink: () => {} }),
-      })
-      try {
-        expect(host.plugins.map((p) => [p.instance, p.name, p.packageName])).toEqual([
-          ['require_resolvable_fromhost', 'check_dns', '@postern/check-dns'],
-          ['resolvable_fromhost:2', 'check_dns', '@postern/check-dns'],
-        ])
-      } finally {
-        await host.close()
-      }
+      expect(h.host.plugins.map((p) => [p.instance, p.name, p.packageName])).toEqual([
+        ['require_resolvable_fromhost', 'check_dns', '@postern/check-dns'],
+        ['resolvable_fromhost:2', 'check_dns', '@postern/check-dns'],
+      ])
     } finally {
-      rmSync(root, { recursive: true, force: true })
+      await h.close()
     }
   })
 

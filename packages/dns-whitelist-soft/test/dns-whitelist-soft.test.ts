@@ -1,29 +1,16 @@
-import { createDnsResolver, DECLINED, DENY, type DnsResolver, NOTE } from '@postern/core'
+import { DECLINED, DENY, NOTE } from '@postern/core'
 import dnsbl from '@postern/dnsbl'
-import { startTestDns, TEST_DNS } from '@postern/test-peers'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { TEST_DNS, useTestDns } from '@postern/test-peers'
+import { loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
-const peer = await startTestDns()
-if (!peer) console.warn('dnsmasq is not installed: the dns_whitelist_soft DNS tests are skipped')
-afterAll(() => peer?.stop())
-
+const { peer, resolver } = await useTestDns('dns_whitelist_soft')
 const { ip: IP, zone: Z } = TEST_DNS
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
-function resolver(timeout = 2000, server = peer!.server): DnsResolver {
-  return createDnsResolver({ servers: [server], timeout })
-}
-
-async function load(zones: string[], dns = resolver()) {
-  h = await loadPlugin(plugin, { dns, config: { whitelist_zones: zones } })
-  return h
+function load(zones: string[], dns = resolver()) {
+  return loadPluginForTest(plugin, { dns, config: { whitelist_zones: zones } })
 }
 
 async function connectAndMail(harness: PluginHarness, remoteIp: string, relayClient = false) {
@@ -72,7 +59,7 @@ describe.skipIf(!peer)('dns_whitelist_soft against dnsmasq', () => {
 
   it('makes dnsbl (listed later in config/plugins) let a whitelisted host through', async () => {
     const dns = resolver()
-    h = await loadPlugin(dnsbl, {
+    const h = await loadPluginForTest(dnsbl, {
       before: [{ plugin }],
       dns,
       config: { whitelist_zones: [Z.whitelist], dnsbl_zones: [Z.dnsbl] },

@@ -7,44 +7,29 @@ import {
   type HookResult,
   NOTE,
 } from '@postern/core'
-import { startTestDns, TEST_DNS } from '@postern/test-peers'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { TEST_DNS, useTestDns } from '@postern/test-peers'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it, vi } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
 // A real dnsmasq with the shared test zones (see @postern/test-peers dns-zones.ts).
-const peer = await startTestDns()
-if (!peer) console.warn('dnsmasq is not installed: the dnsbl DNS tests are skipped')
-afterAll(() => peer?.stop())
-
+const { peer, resolver } = await useTestDns('dnsbl')
 const { ip: IP, zone: Z } = TEST_DNS
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
-function resolver(timeout = 2000, server = peer!.server): DnsResolver {
-  return createDnsResolver({ servers: [server], timeout })
-}
-
-async function load(
+function load(
   zones: string[],
   opts: { args?: string; dns?: DnsResolver; files?: Record<string, string[]> } = {},
 ) {
-  h = await loadPlugin(plugin, {
+  return loadPluginForTest(plugin, {
     args: opts.args ?? '',
     dns: opts.dns ?? resolver(),
     config: { dnsbl_zones: zones, ...opts.files },
   })
-  return h
 }
 
 /** A reply's text, lines joined with \n (results carry the lines as an array). */
-function text(result: HookResult): string {
-  return [result.message ?? []].flat().join('\n')
-}
+const text = (result: HookResult): string => result.message.join('\n')
 
 /** connect → rcpt, as the engine runs them; returns the RCPT result. */
 async function session(harness: PluginHarness, remoteIp: string, rcpt = 'user@example.org', init = {}) {
@@ -72,7 +57,7 @@ describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
   })
 
   it('uses the servers of config/dns_servers when no resolver is given (as the engine will)', async () => {
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       config: { dnsbl_zones: [Z.dnsbl], dns_servers: [peer!.server], dns_timeout: '1' },
     })
     expect((await session(h, IP.listed)).result.code).toBe(DENY)
@@ -120,7 +105,6 @@ describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
     expect((await session(spamOnly, IP.listedPbl)).result.code).toBe(DECLINED)
     expect((await session(spamOnly, IP.listedTwice)).result.code).toBe(DECLINED)
     await spamOnly.close()
-    h = undefined
     const pbl = await load([`${Z.dnsbl} 127.0.0.10-127.0.0.11 Dynamic address %IP%`])
     expect((await session(pbl, IP.listed)).result.code).toBe(DECLINED)
     const dynamic = (await session(pbl, IP.listedPbl)).result
@@ -183,7 +167,7 @@ describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
     expect(off.logs.some((e) => /fail, tolerated/.test(e.message))).toBe(true)
     await off.close()
 
-    h = await load([Z.dnsbl], { args: 'reject naughty' })
+    const h = await load([Z.dnsbl], { args: 'reject naughty' })
     const s = h.session({ remoteIp: IP.listed })
     await h.first('connect', s)
     // The deferred reject is stored at connect, for the engine to apply at its phase.
@@ -243,7 +227,7 @@ describe('dnsbl config', () => {
 
   it('does nothing without dnsbl_zones', async () => {
     const dns = createDnsResolver({ servers: ['127.0.0.1:9'], timeout: 200 })
-    h = await loadPlugin(plugin, { dns })
+    const h = await loadPluginForTest(plugin, { dns })
     const { result } = await session(h, IP.listed)
     expect(result.code).toBe(DECLINED)
     expect(dns.stats.queries).toBe(0)

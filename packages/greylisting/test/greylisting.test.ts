@@ -1,21 +1,16 @@
 import { DECLINED, DENYSOFT, definePlugin, MemoryStore, ok, prefixedStore, type Store } from '@postern/core'
-import { loadPlugin, type PluginHarness, type TestSession, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import {
+  loadPlugin,
+  loadPluginForTest,
+  type PluginHarness,
+  type TestSession,
+  testAddress,
+} from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { GREYLIST_NOTE, parseRecord } from '../src/index.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-let hs: PluginHarness[] = []
-afterEach(async () => {
-  for (const h of hs) await h.close()
-  hs = []
-})
-async function load(...a: Parameters<typeof loadPlugin>) {
-  const h = await loadPlugin(...a)
-  hs.push(h)
-  return h
-}
 
 interface Try {
   ip?: string
@@ -50,7 +45,7 @@ describe('greylisting', () => {
 
   it('defers an unknown client, telling it when to retry, and counts retries within the black period', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, { store: base, args: 'black_timeout 3600 grey_timeout 7200' })
+    const h = await loadPluginForTest(plugin, { store: base, args: 'black_timeout 3600 grey_timeout 7200' })
     const first = await attempt(h)
     expect(first.code).toBe(DENYSOFT)
     expect(first.message).toMatch(
@@ -67,7 +62,7 @@ describe('greylisting', () => {
 
   it('lets a client through after the black period, then keeps it white', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, { store: base, args: 'black_timeout 0.2 grey_timeout 600' })
+    const h = await loadPluginForTest(plugin, { store: base, args: 'black_timeout 0.2 grey_timeout 600' })
     expect((await attempt(h)).code).toBe(DENYSOFT)
     await sleep(300)
     expect((await attempt(h)).code).toBe(DECLINED) // grey → white
@@ -78,7 +73,7 @@ describe('greylisting', () => {
   })
 
   it('keys on the IP only by default: another sender and recipient from a passed client pass', async () => {
-    const h = await load(plugin, { store: new MemoryStore(), args: 'black_timeout 0.1' })
+    const h = await loadPluginForTest(plugin, { store: new MemoryStore(), args: 'black_timeout 0.1' })
     await attempt(h)
     await sleep(200)
     expect((await attempt(h)).code).toBe(DECLINED)
@@ -88,7 +83,7 @@ describe('greylisting', () => {
 
   it('keys on sender and recipient when asked', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, { store: base, args: 'sender 1 recipient 1 black_timeout 0.1' })
+    const h = await loadPluginForTest(plugin, { store: base, args: 'sender 1 recipient 1 black_timeout 0.1' })
     await attempt(h)
     await sleep(200)
     expect((await attempt(h)).code).toBe(DECLINED)
@@ -100,27 +95,33 @@ describe('greylisting', () => {
   })
 
   it('treats clients of one network as one with ipv4_prefix 24', async () => {
-    const h = await load(plugin, { store: new MemoryStore(), args: 'black_timeout 0.1 ipv4_prefix 24' })
+    const h = await loadPluginForTest(plugin, {
+      store: new MemoryStore(),
+      args: 'black_timeout 0.1 ipv4_prefix 24',
+    })
     await attempt(h, { ip: '192.0.2.10' })
     await sleep(200)
     expect((await attempt(h, { ip: '192.0.2.200' })).code).toBe(DECLINED)
   })
 
   it('starts over when the client retries after the grey window', async () => {
-    const h = await load(plugin, { store: new MemoryStore(), args: 'black_timeout 0.05 grey_timeout 0.15' })
+    const h = await loadPluginForTest(plugin, {
+      store: new MemoryStore(),
+      args: 'black_timeout 0.05 grey_timeout 0.15',
+    })
     await attempt(h)
     await sleep(300)
     expect((await attempt(h)).code).toBe(DENYSOFT)
   })
 
   it('defers at DATA instead with deny_late, and for the null sender', async () => {
-    const h = await load(plugin, { store: new MemoryStore(), args: 'deny_late 1' })
+    const h = await loadPluginForTest(plugin, { store: new MemoryStore(), args: 'deny_late 1' })
     const late = await attempt(h)
     expect(late.code).toBe(DECLINED)
     late.s.transaction!.addRecipient(testAddress('bob@example.com'))
     expect((await h.first('data', late.s)).code).toBe(DENYSOFT)
 
-    const h2 = await load(plugin, { store: new MemoryStore() })
+    const h2 = await loadPluginForTest(plugin, { store: new MemoryStore() })
     const probe = await attempt(h2, { from: '<>' })
     expect(probe.code).toBe(DECLINED) // a sender-verification probe stops here unharmed
     expect(probe.s.transaction!.notes.has(GREYLIST_NOTE)).toBe(true)
@@ -130,7 +131,7 @@ describe('greylisting', () => {
   })
 
   it('passes relay clients and whitelisted hosts and senders', async () => {
-    const h = await load(plugin, { store: new MemoryStore() })
+    const h = await loadPluginForTest(plugin, { store: new MemoryStore() })
     const relay = h.session({ remoteIp: '192.0.2.10', relayClient: true })
     relay.begin({ sender: 'a@b.example' })
     expect((await h.first('rcpt', relay, testAddress('x@example.com'), new Map())).code).toBe(DECLINED)
@@ -144,7 +145,7 @@ describe('greylisting', () => {
   })
 
   it('honours the exclusion lists: client networks, host names, senders, recipients', async () => {
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       store: new MemoryStore(),
       config: {
         greylist_exclude_ip: ['198.51.100.0/24', '2001:db8::/32'],
@@ -164,7 +165,7 @@ describe('greylisting', () => {
   })
 
   it('with per_recipient 1, greylists only recipients that opted in', async () => {
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       store: new MemoryStore(),
       args: 'per_recipient 1 recipient 1',
       config: { greylist_recipients: ['careful@example.com', '@strict.example'] },
@@ -183,7 +184,7 @@ describe('greylisting', () => {
           key === 'denysoft_greylist' && address.user === 'greyme' ? ok(['mode denysoft']) : undefined,
       },
     })
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       store: new MemoryStore(),
       before: [{ plugin: prefs }],
       args: 'per_recipient 1 mode off',
@@ -194,14 +195,14 @@ describe('greylisting', () => {
 
   it('only logs with reject 0 (to seed the database first)', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, { store: base, args: 'reject 0' })
+    const h = await loadPluginForTest(plugin, { store: base, args: 'reject 0' })
     expect((await attempt(h)).code).toBe(DECLINED)
     expect((await records(base)).size).toBe(1)
     expect(h.logs.some((e) => e.message.startsWith('fail, tolerated, new'))).toBe(true)
   })
 
   it('reads settings from config/denysoft_greylist; the config/plugins line wins', async () => {
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       store: new MemoryStore(),
       args: 'black_timeout 0.1',
       config: { denysoft_greylist: ['black_timeout 3600', 'sender 1'] },

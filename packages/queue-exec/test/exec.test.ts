@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'nod
 import path from 'node:path'
 import { DENY, DENYSOFT, OK } from '@postern/core'
 import { tempDir } from '@postern/test-peers'
-import { loadPlugin, testMessage } from '@postern/testing'
+import { loadPlugin, runQueue, testMessage } from '@postern/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -42,23 +42,16 @@ interface Run {
   during?: (disconnect: () => void) => void
 }
 
-async function queue(args: string, run: Run = {}) {
-  const h = await loadPlugin(plugin, { args })
-  try {
-    const s = h.session()
-    const t = s.begin({
-      ...(run.sender !== undefined ? { sender: run.sender } : { sender: 'sender@example.org' }),
+function queue(args: string, run: Run = {}) {
+  return runQueue(plugin, {
+    args,
+    transaction: {
+      sender: run.sender ?? 'sender@example.org',
       recipients: run.recipients ?? ['a@example.com', 'b@example.net'],
-    })
-    const body = testMessage(run.message ?? 'Subject: hi\r\n\r\nhello\r\n')
-    t.header = body.header
-    t.body = body
-    const pending = h.first('queue', s)
-    run.during?.(() => s.disconnect())
-    return { result: await pending, logs: h.logs }
-  } finally {
-    await h.close()
-  }
+      message: run.message ?? 'Subject: hi\r\n\r\nhello\r\n',
+    },
+    during: run.during,
+  })
 }
 
 /** Running (a zombie waiting for init to reap it counts as gone: it was killed). */

@@ -1,11 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { DENY, DENYSOFT, OK } from '@postern/core'
-import { type DovecotLmtp, freePort, startDovecotLmtp } from '@postern/test-peers'
-import { loadPlugin, testMessage } from '@postern/testing'
+import { type DovecotLmtp, freePort, startDovecotLmtp, swaks, swaksBinary } from '@postern/test-peers'
+import { acceptRecipients, loadPlugin, runQueue, startServer, testMessage } from '@postern/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
-import { startPostern, swaks, swaksBinary } from './engine.js'
 
 const USERS = [
   { name: 'alice@example.com' },
@@ -25,18 +24,12 @@ afterAll(async () => {
 })
 
 /** Runs the queue hook once for a transaction. */
-async function queue(args: string, tx: { sender?: string; recipients: string[]; message: string | Buffer }) {
-  const h = await loadPlugin(plugin, { args })
-  try {
-    const s = h.session({ remoteIp: '192.0.2.7' })
-    const t = s.begin({ sender: tx.sender ?? 'sender@example.org', recipients: tx.recipients })
-    const body = testMessage(tx.message)
-    t.header = body.header
-    t.body = body
-    return { result: await h.first('queue', s), logs: h.logs }
-  } finally {
-    await h.close()
-  }
+function queue(args: string, tx: { sender?: string; recipients: string[]; message: string | Buffer }) {
+  return runQueue(plugin, {
+    args,
+    connection: { remoteIp: '192.0.2.7' },
+    transaction: { ...tx, sender: tx.sender ?? 'sender@example.org' },
+  })
 }
 
 describe('queue/lmtp', () => {
@@ -182,16 +175,15 @@ describe('queue/lmtp', () => {
 
   it('end to end: swaks → Postern → Dovecot LMTP', async (t) => {
     if (skip) return t.skip(skip)
-    const bin = swaksBinary()
-    if (!bin) return t.skip('swaks is not installed: scripts/peers/install.sh')
+    if (!swaksBinary()) return t.skip('swaks is not installed: scripts/peers/install.sh')
     const d = dovecot!
-    const p = await startPostern(plugin, `queue/lmtp 127.0.0.1:${d.port}`)
+    const p = await startServer({
+      plugins: [acceptRecipients, plugin],
+      pluginLines: [acceptRecipients.name, `queue/lmtp 127.0.0.1:${d.port}`],
+      config: { me: 'mx.postern.test\n', spool_dir: 'spool\n' },
+    })
     try {
-      const good = await swaks(bin, [
-        '-s',
-        '127.0.0.1',
-        '-p',
-        String(p.port),
+      const good = await swaks(p.port, [
         '-f',
         'swaks@example.org',
         '-t',
@@ -207,16 +199,7 @@ describe('queue/lmtp', () => {
       expect(got).toBeDefined()
       // The engine's Received header travelled with the message.
       expect(got).toMatch(/Received: from .*\n\tby mx\.postern\.test \(Postern\)/)
-      const bad = await swaks(bin, [
-        '-s',
-        '127.0.0.1',
-        '-p',
-        String(p.port),
-        '-f',
-        'swaks@example.org',
-        '-t',
-        'nobody@example.com',
-      ])
+      const bad = await swaks(p.port, ['-f', 'swaks@example.org', '-t', 'nobody@example.com'])
       expect(bad.output).toMatch(/<\*\* 550 5\.1\.1 <nobody@example\.com> User doesn't exist/)
     } finally {
       await p.close()

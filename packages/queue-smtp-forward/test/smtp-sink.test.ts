@@ -1,11 +1,17 @@
 /** queue/smtp-forward against Postfix's smtp-sink, a real SMTP server. */
 import { DENY, DENYSOFT, OK } from '@postern/core'
-import { freePort, type SmtpSink, smtpSinkBinary, startSmtpSink } from '@postern/test-peers'
-import { loadPlugin } from '@postern/testing'
+import {
+  freePort,
+  type SmtpSink,
+  smtpSinkBinary,
+  startSmtpSink,
+  swaks,
+  swaksBinary,
+} from '@postern/test-peers'
+import { acceptRecipients, loadPlugin, startServer } from '@postern/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
-import { startPostern, swaks, swaksBinary } from './engine.js'
 import { runQueue } from './harness.js'
 
 const sinks: SmtpSink[] = []
@@ -224,21 +230,20 @@ describe('queue/smtp-forward', () => {
 
   it('end to end: swaks → Postern → smtp-sink, and a refusal reaches swaks with the next hop’s code', async (t) => {
     if (missing) return t.skip(missing)
-    const bin = swaksBinary()
-    if (!bin) return t.skip('swaks is not installed: scripts/peers/install.sh')
+    if (!swaksBinary()) return t.skip('swaks is not installed: scripts/peers/install.sh')
     const good = await sink()
     const bad = await sink('-f', 'RCPT', '-B', '550 5.1.1 No such user here')
     for (const [s, expectOk] of [
       [good, true],
       [bad, false],
     ] as const) {
-      const p = await startPostern(plugin, `queue/smtp-forward 127.0.0.1:${s.port}`)
+      const p = await startServer({
+        plugins: [acceptRecipients, plugin],
+        pluginLines: [acceptRecipients.name, `queue/smtp-forward 127.0.0.1:${s.port}`],
+        config: { me: 'mx.postern.test\n', spool_dir: 'spool\n' },
+      })
       try {
-        const run = await swaks(bin, [
-          '-s',
-          '127.0.0.1',
-          '-p',
-          String(p.port),
+        const run = await swaks(p.port, [
           '-f',
           'swaks@example.org',
           '-t',

@@ -1,40 +1,17 @@
-import {
-  createDnsResolver,
-  DECLINED,
-  DENY,
-  DENYSOFT,
-  type DnsResolver,
-  type HookResult,
-  NOTE,
-} from '@postern/core'
-import { startTestDns, TEST_DNS } from '@postern/test-peers'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { DECLINED, DENY, DENYSOFT, type HookResult, NOTE } from '@postern/core'
+import { TEST_DNS, useTestDns } from '@postern/test-peers'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
-const peer = await startTestDns()
-if (!peer) console.warn('dnsmasq is not installed: the rhsbl DNS tests are skipped')
-afterAll(() => peer?.stop())
-
+const { peer, resolver } = await useTestDns('rhsbl')
 const { ip: IP, zone: Z, domain: D } = TEST_DNS
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
-function resolver(timeout = 2000, server = peer!.server): DnsResolver {
-  return createDnsResolver({ servers: [server], timeout })
-}
+const text = (result: HookResult): string => result.message.join('\n')
 
-function text(result: HookResult): string {
-  return [result.message ?? []].flat().join('\n')
-}
-
-async function load(zones: string[], args = '', dns = resolver()) {
-  h = await loadPlugin(plugin, { args, dns, config: { rhsbl_zones: zones } })
-  return h
+function load(zones: string[], args = '', dns = resolver()) {
+  return loadPluginForTest(plugin, { args, dns, config: { rhsbl_zones: zones } })
 }
 
 /** mail → rcpt as the engine runs them. */

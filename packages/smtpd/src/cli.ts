@@ -4,114 +4,155 @@
  *   postern init DIR                                               write an example config
  *   postern plugins --config DIR                                   list plugins in hook order
  *   postern store …                                                manage the store (see `postern store --help`)
+ * Arguments are read with node:util's parseArgs: a CLI library cost ~15–30 ms of every start.
  */
-import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { CORE_VERSION, createPluginHost, inspectPlugins, MemoryStore } from '@postern/core'
-import { Command } from 'commander'
 import { writeExampleConfig } from './init-config.js'
 import { createServer, type ListenAddress } from './server.js'
 import { importStores, openSiteStore } from './site-store.js'
 
-const program = new Command('postern')
-  .description('Postern SMTP server')
-  // Options after a subcommand belong to it (`postern plugins --config DIR`).
-  .enablePositionalOptions()
-  .option('-c, --config <dir>', 'config directory', 'config')
-  .option(
-    '-l, --listen <host:port>',
-    'listen address (repeatable; "host:port tls" for implicit TLS)',
-    collect,
-    [],
-  )
-  .option('-w, --workers <n>', 'worker processes sharing the listeners', '1')
-  .action(async (opts: { config: string; listen: string[]; workers: string }) => {
-    const workers = Math.max(1, Number(opts.workers) || 1)
-    if (workers > 1 && cluster.isPrimary) return primary(workers)
-    await serve(opts.config, opts.listen)
-  })
+const USAGE = `usage: postern [options]              serve mail
+       postern init DIR               write a working example config (mail for localhost and
+                                      example.com into a Maildir under DIR)
+       postern plugins [-c DIR]       list the configured plugins in hook order, with their
+                                      compatibility
+       postern store COMMAND [-c DIR] add, delete, list or clean store entries
+                                      (postern store --help)
 
-program
-  .command('init')
-  .argument('<dir>', 'directory for config/ and Maildir/')
-  .description('write a working example config (mail for localhost and example.com into a Maildir)')
-  .action((dir: string) => {
-    const configDir = writeExampleConfig(dir)
-    console.log(`wrote ${configDir}\nstart it with: postern --config ${configDir}`)
-  })
+options:
+  -c, --config DIR         config directory (default: config)
+  -l, --listen HOST:PORT   listen address, repeatable; "HOST:PORT tls" for implicit TLS
+                           (default: config/listen, else 127.0.0.1:2525)
+  -w, --workers N          worker processes sharing the listeners (default: 1)
+  -h, --help               show this help
+`
 
-program
-  .command('plugins')
-  .option('-c, --config <dir>', 'config directory', 'config')
-  .description('list the configured plugins in hook order, with their compatibility')
-  .action(async (opts: { config: string }) => {
-    if (!existsSync(opts.config)) throw new Error(`config directory ${path.resolve(opts.config)} not found`)
-    const found = await inspectPlugins({ configDir: opts.config })
-    console.log(`@postern/core ${CORE_VERSION}`)
-    const rows = [['plugin', 'package', 'version', 'core range', 'compatible', 'hooks']]
-    // Hooks are only known after setup; set up the compatible ones quietly to list them.
-    let hooksOf = new Map<string, string[]>()
-    if (found.every((f) => f.compatible)) {
-      const host = await createPluginHost({ configDir: opts.config })
-      hooksOf = new Map(host.plugins.map((p) => [p.instance, [...p.hooks]]))
-      await host.close()
-    }
-    for (const f of found) {
-      const p = f.plugin
-      rows.push([
-        p.line.instance,
-        p.module?.packageName ?? '(local)',
-        p.module?.packageVersion ?? '-',
-        p.definition.core,
-        f.compatible ? 'yes' : `no: ${f.problems.join('; ')}`,
-        (hooksOf.get(p.line.instance) ?? []).join(','),
-      ])
-    }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-    for (const r of rows)
-      console.log(
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-    if (!found.every((f) => f.compatible)) process.exitCode = 1
-  })
+/** Set in the environment of the processes `--workers N` forks. */
+const WORKER_ENV = 'POSTERN_WORKER'
 
-program
-  .command('store')
-  .description('add, delete, list or clean store entries (see @postern/stores)')
-  .allowUnknownOption(true)
-  .helpOption(false)
-  .argument('[args...]')
-  .option('-c, --config <dir>', 'config directory', 'config')
-  .action(async (args: string[], opts: { config: string }) => {
-    type Stores = { runStoreCommand(argv: string[], io: object): Promise<number> }
-    let stores: Stores
-    try {
-      stores = await importStores<Stores>(opts.config)
-    } catch {
-      console.error('postern store needs the @postern/stores package (npm install @postern/stores)')
-      process.exitCode = 2
-      return
-    }
-    // The same store the server uses: config/store, relative paths from the config dir.
-    const store = (await openSiteStore(opts.config)) ?? new MemoryStore()
-    try {
-      process.exitCode = await stores.runStoreCommand(args, {
-        store,
-        stdin: process.stdin,
-        stdout: process.stdout,
-        stderr: process.stderr,
-      })
-    } finally {
-      await store.close()
-    }
-  })
+/** A mistake on the command line: reported with the usage, exit code 2. */
+class UsageError extends Error {}
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
+const CONFIG = { type: 'string', short: 'c', default: 'config' } as const
+const HELP = { type: 'boolean', short: 'h' } as const
+
+/** parseArgs, with its errors turned into usage errors. */
+function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config)
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [first, ...rest] = argv
+  if (first === 'init') return initCommand(rest)
+  if (first === 'plugins') return pluginsCommand(rest)
+  if (first === 'store') return storeCommand(rest)
+  const { values } = parse({
+    args: [...argv],
+    options: {
+      config: CONFIG,
+      listen: { type: 'string', short: 'l', multiple: true, default: [] },
+      workers: { type: 'string', short: 'w', default: '1' },
+      help: HELP,
+    },
+  })
+  if (values.help) return void process.stdout.write(USAGE)
+  const workers = Number(values.workers)
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UsageError(`--workers wants a whole number of at least 1, not "${values.workers}"`)
+  // node:cluster is loaded only for --workers: it costs several ms of every start.
+  if (workers > 1 && !process.env[WORKER_ENV]) return primary(workers)
+  await serve(values.config, values.listen)
+}
+
+function initCommand(args: string[]): void {
+  const { values, positionals } = parse({ args, options: { help: HELP }, allowPositionals: true })
+  if (values.help) return void process.stdout.write(USAGE)
+  if (positionals.length !== 1) throw new UsageError('init wants one directory: postern init DIR')
+  const configDir = writeExampleConfig(positionals[0]!)
+  console.log(`wrote ${configDir}\nstart it with: postern --config ${configDir}`)
+}
+
+async function pluginsCommand(args: string[]): Promise<void> {
+  const { values } = parse({ args, options: { config: CONFIG, help: HELP } })
+  if (values.help) return void process.stdout.write(USAGE)
+  const config = values.config
+  if (!existsSync(config)) throw new Error(`config directory ${path.resolve(config)} not found`)
+  const found = await inspectPlugins({ configDir: config })
+  console.log(`@postern/core ${CORE_VERSION}`)
+  const rows = [['plugin', 'package', 'version', 'core range', 'compatible', 'hooks']]
+  // Hooks are only known after setup; set up the compatible ones quietly to list them.
+  let hooksOf = new Map<string, string[]>()
+  if (found.every((f) => f.compatible)) {
+    const host = await createPluginHost({ configDir: config })
+    hooksOf = new Map(host.plugins.map((p) => [p.instance, [...p.hooks]]))
+    await host.close()
+  }
+  for (const f of found) {
+    const p = f.plugin
+    rows.push([
+      p.line.instance,
+      p.module?.packageName ?? '(local)',
+      p.module?.packageVersion ?? '-',
+      p.definition.core,
+      f.compatible ? 'yes' : `no: ${f.problems.join('; ')}`,
+      (hooksOf.get(p.line.instance) ?? []).join(','),
+    ])
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+  if (!found.every((f) => f.compatible)) process.exitCode = 1
+}
+
+/**
+ * `postern store …`: everything but the config option is the store command's own (it has its
+ * own options and usage), so `-c DIR` / `--config DIR` / `--config=DIR` is taken out here.
+ */
+async function storeCommand(args: string[]): Promise<void> {
+  let config = 'config'
+  const rest: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === '-c' || a === '--config') {
+      const value = args[++i]
+      if (value === undefined) throw new UsageError(`${a} wants a directory`)
+      config = value
+    } else if (a.startsWith('--config=')) config = a.slice('--config='.length)
+    else rest.push(a)
+  }
+  type Stores = { runStoreCommand(argv: string[], io: object): Promise<number> }
+  let stores: Stores
+  try {
+    stores = await importStores<Stores>(config)
+  } catch {
+    console.error('postern store needs the @postern/stores package (npm install @postern/stores)')
+    process.exitCode = 2
+    return
+  }
+  // The same store the server uses: config/store, relative paths from the config dir.
+  const store = (await openSiteStore(config)) ?? new MemoryStore()
+  try {
+    process.exitCode = await stores.runStoreCommand(rest, {
+      store,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    })
+  } finally {
+    await store.close()
+  }
 }
 
 function describe(addresses: readonly ListenAddress[]): string {
@@ -125,7 +166,7 @@ async function serve(config: string, listen: string[]): Promise<void> {
     throw new Error(`config directory ${path.resolve(config)} not found (postern init DIR writes one)`)
   const server = createServer({ config, ...(listen.length ? { listen } : {}) })
   const addresses = await server.listen()
-  if (cluster.isWorker) process.send?.({ type: 'ready', addresses })
+  if (process.env[WORKER_ENV]) process.send?.({ type: 'ready', addresses })
   else console.log(`postern ${CORE_VERSION} listening on ${describe(addresses)}`)
   let stopping = false
   process.on('SIGTERM', () => {
@@ -143,9 +184,10 @@ async function serve(config: string, listen: string[]): Promise<void> {
 }
 
 /** The primary of `--workers N`: forks workers that share the listeners, relays signals. */
-function primary(n: number): void {
+async function primary(n: number): Promise<void> {
+  const { default: cluster } = await import('node:cluster')
   let ready = 0
-  const workers = Array.from({ length: n }, () => cluster.fork())
+  const workers = Array.from({ length: n }, () => cluster.fork({ [WORKER_ENV]: '1' }))
   for (const w of workers) {
     w.on('message', (m: { type?: string; addresses?: ListenAddress[] }) => {
       if (m.type === 'ready' && ++ready === n)
@@ -170,7 +212,11 @@ function primary(n: number): void {
   })
 }
 
-program.parseAsync().catch((err: Error) => {
+main(process.argv.slice(2)).catch((err: Error) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`postern: ${err.message}\n\n${USAGE}`)
+    process.exit(2)
+  }
   console.error(`postern: ${err.message}`)
   process.exit(1)
 })

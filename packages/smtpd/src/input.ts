@@ -15,6 +15,8 @@ const HIGH_WATER = 256 * 1024
 const EMPTY = Buffer.alloc(0)
 const CRLF = Buffer.from('\r\n')
 const EOF: LineResult = Object.freeze({ kind: 'eof' })
+/** What a read with a deadline returns when the deadline passed first. */
+export const TIMEOUT = Symbol('timeout')
 
 export class InputReader {
   /**
@@ -82,15 +84,23 @@ export class InputReader {
     this.#size += bytes.length
   }
 
-  /** The next CRLF-terminated line (without CRLF), `too-long` once per over-long line, or `eof`. */
-  readLine(maxLength: number): Promise<LineResult> {
-    // Callbacks, not an async function: an idle session waits here, and a suspended async
-    // frame per session costs more memory than a callback.
+  /**
+   * The next CRLF-terminated line (without CRLF), `too-long` once per over-long line, `eof`, or
+   * TIMEOUT when no line is complete within `timeoutMs`.
+   */
+  readLine(maxLength: number, timeoutMs: number): Promise<LineResult | typeof TIMEOUT> {
+    // One promise, one timer and two callbacks per wait, not an async function: an idle session
+    // waits here, and every promise, closure or suspended frame is memory held per connection.
     return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.#waiter === attempt) this.#waiter = undefined
+        resolve(TIMEOUT)
+      }, timeoutMs)
       const attempt = () => {
         const r = this.tryReadLine(maxLength) ?? (this.#eof ? EOF : undefined)
-        if (r) resolve(r)
-        else this.#waitThen(attempt)
+        if (!r) return this.#waitThen(attempt)
+        clearTimeout(timer)
+        resolve(r)
       }
       attempt()
     })

@@ -103,7 +103,7 @@ export function openMemorySession(options: MemorySessionOptions): MemorySession 
   })
   const settings: Settings = { ...readSettings(options.host.config.files), ...options.settings }
   const transport = new MemoryTransport()
-  const input = new InputReader({ pause: () => {}, resume: () => {} })
+  const input = new InputReader(transport)
   const session = new Session({ host: options.host, settings, connection, transport, input })
   const ended = session.run()
   return {

@@ -3,9 +3,8 @@
  * protocol, a Session per connection, reload without dropping connections, graceful shutdown.
  * `createServer` is the embedding API; the `postern` CLI is built on it.
  */
-import { readFileSync } from 'node:fs'
 import { BlockList, isIP, createServer as netServer, type Server, type Socket } from 'node:net'
-import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls'
+import type { TLSSocket } from 'node:tls'
 import {
   Connection,
   createPluginHost,
@@ -14,9 +13,9 @@ import {
   type PluginHostOptions,
   type RootLogger,
 } from '@postern/core'
-import { InputReader } from './input.js'
 import { readProxyHeader } from './proxy-protocol.js'
 import { formatReply } from './reply.js'
+import { loadServerTls, type ServerTls } from './server-tls.js'
 import { Session } from './session.js'
 import { readSettings, type Settings } from './settings.js'
 import { openSiteStore } from './site-store.js'
@@ -57,17 +56,26 @@ export function parseListen(text: string): ListenAddress {
 interface Generation {
   host: PluginHost
   settings: Settings
-  secureContext: SecureContext | undefined
+  /** Set when tls_cert and tls_key are configured. */
+  tls: ServerTls | undefined
   proxyHosts: BlockList
   sessions: number
   retired: boolean
+}
+
+/** A connection counted against the limits: released exactly once, when its session ends. */
+interface Admission {
+  /** The socket's peer (before any PROXY header): the per-IP limit counts by it. */
+  readonly ip: string
+  readonly gen: Generation
 }
 
 export class PosternServer {
   readonly #options: ServerOptions
   #gen!: Generation
   readonly #servers: Server[] = []
-  readonly #sessions = new Set<Session>()
+  /** Open sessions, with what was counted when each was admitted. */
+  readonly #sessions = new Map<Session, Admission>()
   readonly #perIp = new Map<string, number>()
   #connections = 0
   #closing = false
@@ -127,15 +135,11 @@ export class PosternServer {
         if (bits === undefined) proxyHosts.addAddress(ip, type)
         else proxyHosts.addSubnet(ip, Number(bits), type)
       }
-      const secureContext =
+      const tls =
         settings.tlsCert && settings.tlsKey
-          ? createSecureContext({
-              cert: readFileSync(settings.tlsCert),
-              key: readFileSync(settings.tlsKey),
-              minVersion: 'TLSv1.2',
-            })
+          ? await loadServerTls(settings.tlsCert, settings.tlsKey)
           : undefined
-      return { host, settings, secureContext, proxyHosts, sessions: 0, retired: false }
+      return { host, settings, tls, proxyHosts, sessions: 0, retired: false }
     } catch (err) {
       await host.close()
       throw err
@@ -150,7 +154,7 @@ export class PosternServer {
     )
     if (!wanted.length) wanted.push({ host: '127.0.0.1', port: 2525 })
     for (const addr of wanted) {
-      if (addr.tls && !this.#gen.secureContext)
+      if (addr.tls && !this.#gen.tls)
         throw new Error(
           `listener ${addr.host}:${addr.port} wants TLS but tls_cert/tls_key are not configured`,
         )
@@ -169,10 +173,14 @@ export class PosternServer {
     return this.addresses
   }
 
+  /**
+   * Admits a connection and starts its session. Nothing here waits for the session: an idle
+   * connection holds no suspended frame of ours beyond the session's own.
+   */
   async #accept(raw: Socket, listener: ListenAddress): Promise<void> {
     const gen = this.#gen
     raw.setNoDelay(true)
-    raw.on('error', () => {})
+    raw.on('error', ignore)
     const ip = raw.remoteAddress?.replace(/^::ffff:/, '') ?? '0.0.0.0'
     const { settings } = gen
     if (this.#closing) return this.#refuse(raw, 421, `${settings.me} Service shutting down`, '4.3.2')
@@ -184,18 +192,8 @@ export class PosternServer {
     this.#connections++
     this.#perIp.set(ip, fromIp + 1)
     gen.sessions++
-    let released = false
-    const release = () => {
-      if (released) return
-      released = true
-      this.#connections--
-      const n = (this.#perIp.get(ip) ?? 1) - 1
-      if (n <= 0) this.#perIp.delete(ip)
-      else this.#perIp.set(ip, n)
-      gen.sessions--
-      if (gen.retired && gen.sessions === 0) void gen.host.close()
-    }
-    raw.once('close', release)
+    const admission: Admission = { ip, gen }
+    let session: Session
     try {
       const connection = new Connection({
         remoteIp: ip,
@@ -214,34 +212,47 @@ export class PosternServer {
         leftover = proxied.rest
       }
       if (listener.tls) {
-        socket = await this.#implicitTls(raw, gen.secureContext!)
+        socket = await this.#implicitTls(raw, gen.tls!)
         connection.tls = tlsInfo(socket as TLSSocket)
       }
-      const input = new InputReader({ pause: () => transport.pause(), resume: () => transport.resume() })
-      if (leftover?.length) input.push(leftover)
-      const transport = new SocketTransport(socket, input, connection.tls ? undefined : gen.secureContext)
-      // Bytes before our greeting mark an early talker (the session's first read sees them too).
-      const early = () => {
-        if (!connection.greeted) connection.earlyTalker = true
-      }
-      socket.on('data', early)
-      const session = new Session({ host: gen.host, settings, connection, transport, input })
-      this.#sessions.add(session)
-      try {
-        await session.run()
-      } finally {
-        socket.off('data', early)
-        this.#sessions.delete(session)
-      }
+      const startTls = connection.tls ? undefined : gen.tls
+      const transport = new SocketTransport(socket, connection, startTls, leftover)
+      const { input } = transport
+      session = new Session({ host: gen.host, settings, connection, transport, input, onEnd: this.#ended })
     } catch (err) {
       gen.host.log.info(`connection from ${ip} dropped: ${(err as Error).message}`)
       raw.destroy()
+      this.#release(admission)
+      return
     }
+    this.#sessions.set(session, admission)
+    void session.run()
   }
 
-  #implicitTls(raw: Socket, context: SecureContext): Promise<TLSSocket> {
+  /** One function for every session's end (a closure per session would be memory per connection). */
+  readonly #ended = (session: Session): void => {
+    const admission = this.#sessions.get(session)
+    if (!admission) return
+    this.#sessions.delete(session)
+    this.#release(admission)
+  }
+
+  /**
+   * Counted until the session ends (its socket is then closed or, for a client that does not
+   * read its last replies, destroyed within 10 s).
+   */
+  #release({ ip, gen }: Admission): void {
+    this.#connections--
+    const n = (this.#perIp.get(ip) ?? 1) - 1
+    if (n <= 0) this.#perIp.delete(ip)
+    else this.#perIp.set(ip, n)
+    gen.sessions--
+    if (gen.retired && gen.sessions === 0) void gen.host.close()
+  }
+
+  #implicitTls(raw: Socket, tls: ServerTls): Promise<TLSSocket> {
     raw.resume()
-    const secure = new TLSSocket(raw, { isServer: true, secureContext: context })
+    const secure = tls.wrap(raw)
     return new Promise((resolve, reject) => {
       secure.once('secure', () => {
         secure.setTimeout(0)
@@ -272,17 +283,20 @@ export class PosternServer {
     this.#closing = true
     // server.close() resolves only when every connection is gone, so start it and await it last.
     const closed = Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
-    for (const s of this.#sessions) await s.shutdown()
+    for (const s of this.#sessions.keys()) await s.shutdown()
     const end = Date.now() + deadlineMs
     while (this.#sessions.size && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 50))
-      for (const s of this.#sessions) await s.shutdown()
+      for (const s of this.#sessions.keys()) await s.shutdown()
     }
-    for (const s of this.#sessions) s.input.end()
+    for (const s of this.#sessions.keys()) s.input.end()
     await closed
     await this.#gen?.host.close()
   }
 }
+
+/** For sockets whose errors end the session through its input (or need no answer). */
+function ignore(): void {}
 
 /** Creates a server for embedding: `await createServer({ config }).listen()`. */
 export function createServer(options: ServerOptions): PosternServer {

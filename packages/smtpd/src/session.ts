@@ -23,7 +23,7 @@ import {
   type Transaction,
 } from '@postern/core'
 import { authCommand, authMechanisms } from './auth.js'
-import type { InputReader, LineResult } from './input.js'
+import { type InputReader, type LineResult, TIMEOUT } from './input.js'
 import type { MessageSink } from './message-receiver.js'
 import { formatReply } from './reply.js'
 import type { Settings } from './settings.js'
@@ -31,7 +31,6 @@ import { bdatCommand, dataCommand, mailCommand, rcptCommand } from './transactio
 import type { Transport } from './transport.js'
 import { mapReply, type ReplyHook } from './verdict-replies.js'
 
-const TIMEOUT = Symbol('timeout')
 const VERB = /^([A-Za-z]{1,12})(?:[ \t]+(.*))?$/s
 const HTTP_VERBS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT'])
 
@@ -43,8 +42,8 @@ export interface SessionOptions {
   connection: Connection
   transport: Transport
   input: InputReader
-  /** Called once the session ended, with whether the client said QUIT. */
-  onEnd?: () => void
+  /** Called once when the session has ended (after the disconnect hooks); must not throw. */
+  onEnd?: (session: Session) => void
 }
 
 export class Session implements SessionHost {
@@ -68,7 +67,7 @@ export class Session implements SessionHost {
   /** A transfer is in progress: shutdown waits for it. */
   busy = false
   #ended = false
-  readonly #onEnd: (() => void) | undefined
+  readonly #onEnd: ((session: Session) => void) | undefined
 
   constructor(options: SessionOptions) {
     this.host = options.host
@@ -189,14 +188,38 @@ export class Session implements SessionHost {
   // ---- the session ----
 
   async run(): Promise<void> {
+    // An idle session is suspended in this frame: it is kept small (the work is in #take), as
+    // a suspended async function holds a register file sized for its whole body.
     try {
-      if (await this.#greet()) await this.#commandLoop()
+      if (!(await this.#greet())) return
+      while (!this.#closing) {
+        if (this.input.buffered === 0) this.flush()
+        // A line already buffered (pipelining) needs no deadline, timer or promise.
+        const r = this.input.tryReadLine(this.settings.maxLineLength) ?? (await this.readLine())
+        if (await this.#take(r)) return
+      }
     } catch (err) {
-      this.log.crit(`session failed: ${(err as Error).stack ?? err}`)
-      this.#out += formatReply(421, [`${this.settings.me} Internal error, closing connection`], '4.3.0')
+      this.#crashed(err)
     } finally {
       await this.#end()
     }
+  }
+
+  /** Handles one read: a command, an over-long line, the end, or a timeout. True: stop. */
+  async #take(r: LineResult | typeof TIMEOUT): Promise<boolean> {
+    if (r === TIMEOUT) {
+      await this.reply(421, [`${this.settings.me} Timeout exceeded, closing connection`], '4.4.2')
+      return true
+    }
+    if (r.kind === 'eof') return true
+    if (r.kind === 'too-long') await this.reply(500, ['Line too long'], '5.5.6')
+    else await this.#command(r.line)
+    return false
+  }
+
+  #crashed(err: unknown): void {
+    this.log.crit(`session failed: ${(err as Error).stack ?? err}`)
+    this.#out += formatReply(421, [`${this.settings.me} Internal error, closing connection`], '4.3.0')
   }
 
   async #greet(): Promise<boolean> {
@@ -220,27 +243,9 @@ export class Session implements SessionHost {
     return !this.#closing
   }
 
-  async #commandLoop(): Promise<void> {
-    while (!this.#closing) {
-      if (this.input.buffered === 0) this.flush()
-      // A line already buffered (pipelining) needs no deadline, timer or promise.
-      const r = this.input.tryReadLine(this.settings.maxLineLength) ?? (await this.readLine())
-      if (r === TIMEOUT) {
-        await this.reply(421, [`${this.settings.me} Timeout exceeded, closing connection`], '4.4.2')
-        return
-      }
-      if (r.kind === 'eof') return
-      if (r.kind === 'too-long') {
-        await this.reply(500, ['Line too long'], '5.5.6')
-        continue
-      }
-      await this.#command(r.line)
-    }
-  }
-
   /** Reads one line with the per-command deadline. */
   readLine(): Promise<LineResult | typeof TIMEOUT> {
-    return this.withDeadline(this.input.readLine(this.settings.maxLineLength), this.settings.commandTimeout)
+    return this.input.readLine(this.settings.maxLineLength, this.settings.commandTimeout)
   }
 
   withDeadline<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
@@ -428,8 +433,12 @@ export class Session implements SessionHost {
     } catch (err) {
       this.log.error(`disconnect hooks failed: ${(err as Error).message}`)
     }
-    this.transport.close()
-    this.#onEnd?.()
+    // run() never rejects (nobody awaits it in the server): nothing here may throw out.
+    try {
+      this.transport.close()
+    } finally {
+      this.#onEnd?.(this)
+    }
   }
 
   /** For shutdown: refuse further work politely if idle. */

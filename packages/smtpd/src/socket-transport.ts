@@ -3,9 +3,10 @@
  * in the same tick our `data` listener is removed, so no byte is read twice or lost.
  */
 import type { Socket } from 'node:net'
-import { type SecureContext, TLSSocket } from 'node:tls'
-import type { TlsInfo } from '@postern/core'
-import type { InputReader } from './input.js'
+import type { TLSSocket } from 'node:tls'
+import type { Connection, TlsInfo } from '@postern/core'
+import { InputReader } from './input.js'
+import type { ServerTls } from './server-tls.js'
 import type { Transport } from './transport.js'
 
 export function tlsInfo(s: TLSSocket): TlsInfo {
@@ -21,15 +22,30 @@ export function tlsInfo(s: TLSSocket): TlsInfo {
 
 export class SocketTransport implements Transport {
   #socket: Socket
-  readonly #onData = (chunk: Buffer) => this.input.push(chunk)
+  /** What the socket received, for the session to read; it pauses and resumes this transport. */
+  readonly input: InputReader
+  readonly #connection: Connection
+  readonly #onData = (chunk: Buffer) => {
+    // Bytes before our greeting mark an early talker; check_earlytalker polls this flag.
+    if (!this.#connection.greeted) this.#connection.earlyTalker = true
+    this.input.push(chunk)
+  }
   readonly #onEnd = () => this.input.end()
+  /** STARTTLS has replaced the plaintext socket. */
+  #upgraded = false
 
   constructor(
     socket: Socket,
-    private readonly input: InputReader,
-    private readonly secureContext: SecureContext | undefined,
+    connection: Connection,
+    /** For STARTTLS; undefined when TLS is not configured or already on (implicit TLS). */
+    private readonly tls: ServerTls | undefined,
+    /** Bytes already read from the socket (what followed a PROXY header). */
+    leftover?: Buffer,
   ) {
     this.#socket = socket
+    this.#connection = connection
+    this.input = new InputReader(this)
+    if (leftover?.length) this.#onData(leftover)
     this.#attach(socket)
     socket.resume()
   }
@@ -39,7 +55,7 @@ export class SocketTransport implements Transport {
   }
 
   get tlsAvailable(): boolean {
-    return this.secureContext !== undefined && !(this.#socket instanceof TLSSocket)
+    return this.tls !== undefined && !this.#upgraded
   }
 
   #attach(s: Socket): void {
@@ -80,10 +96,11 @@ export class SocketTransport implements Transport {
 
   startTls(): Promise<TlsInfo> {
     const plain = this.#socket
-    if (!this.secureContext) return Promise.reject(new Error('TLS is not configured'))
+    if (!this.tls || this.#upgraded) return Promise.reject(new Error('TLS is not available'))
     this.#detach(plain)
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.secureContext })
+    const secure = this.tls.wrap(plain)
     this.#socket = secure
+    this.#upgraded = true
     return new Promise((resolve, reject) => {
       const fail = (err: Error) => {
         secure.destroy()

@@ -115,6 +115,46 @@ describe('the postern CLI', () => {
     )
   })
 
+  it('--help prints the usage; a command-line mistake prints the error and the usage and exits 2', async () => {
+    const help = await run(process.execPath, [cliPath, '--help'], { cwd: repoRoot })
+    expect(help.stdout).toMatch(/^usage: postern \[options\]/)
+    expect(help.stdout).toContain('-w, --workers N')
+    type Failed = { code: number; stderr: string }
+    const fail = (args: string[]) =>
+      run(process.execPath, [cliPath, ...args], { cwd: repoRoot }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: Failed) => e,
+      )
+    for (const [args, message] of [
+      [['--bogus'], "postern: Unknown option '--bogus'"],
+      [['--workers', 'two'], 'postern: --workers wants a whole number of at least 1, not "two"'],
+      [['init'], 'postern: init wants one directory: postern init DIR'],
+      [['plugins', '--listen', 'x'], "postern: Unknown option '--listen'"],
+    ] as const) {
+      const r = await fail([...args])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(message)
+      expect(r.stderr).toContain('usage: postern [options]')
+    }
+  })
+
+  it('store: -c DIR and --config=DIR are taken by postern, the rest goes to the store command', async () => {
+    const dir = site()
+    const cfg = localConfig(dir, { store: `sqlite:${path.join(dir, 'state.db')}\n` })
+    const add = await run(
+      process.execPath,
+      [cliPath, 'store', 'add', '-c', cfg, '--ttl', '1h', '192.0.2.7'],
+      {
+        cwd: repoRoot,
+      },
+    )
+    expect(add.stdout).toContain('added 192.0.2.7 for 1h')
+    const list = await run(process.execPath, [cliPath, 'store', 'list', '--json', `--config=${cfg}`], {
+      cwd: repoRoot,
+    })
+    expect(list.stdout).toContain('"192.0.2.7"')
+  })
+
   it('SIGTERM: idle sessions get 421 4.3.2, the process exits 0', async () => {
     const dir = site()
     const p = await startPostern(['--config', localConfig(dir), '--listen', '127.0.0.1:0'])

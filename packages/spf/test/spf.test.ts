@@ -1,44 +1,25 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { DECLINED, DENY, DENYSOFT, type HookResult } from '@postern/core'
+import { TEST_DNS, useTestDns } from '@postern/test-peers'
 import {
-  createDnsResolver,
-  createLogger,
-  createPluginHost,
-  DECLINED,
-  DENY,
-  DENYSOFT,
-  type DnsResolver,
-  type HookResult,
-} from '@postern/core'
-import { startTestDns, TEST_DNS } from '@postern/test-peers'
-import { loadPlugin, type PluginHarness, type TestSession, testAddress } from '@postern/testing'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+  loadInstalled,
+  loadPlugin,
+  loadPluginForTest,
+  type PluginHarness,
+  type TestSession,
+  testAddress,
+} from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { AUTH_RESULTS_NOTE, SPF_NOTE, type SpfOutcome } from '../src/index.js'
 
-const peer = await startTestDns()
-if (!peer) console.warn('dnsmasq is not installed: the spf DNS tests are skipped')
-afterAll(() => peer?.stop())
-
+const { peer, resolver } = await useTestDns('spf')
 const { ip: IP, domain: D } = TEST_DNS
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
-function resolver(timeout = 2000, server = peer!.server): DnsResolver {
-  return createDnsResolver({ servers: [server], timeout })
-}
+const text = (result: HookResult): string => result.message.join('\n')
 
-function text(result: HookResult): string {
-  return [result.message ?? []].flat().join('\n')
-}
-
-async function load(args = '', dns = resolver()) {
-  h = await loadPlugin(plugin, { args, dns, config: { me: 'mx.postern.test' } })
-  return h
+function load(args = '', dns = resolver()) {
+  return loadPluginForTest(plugin, { args, dns, config: { me: 'mx.postern.test' } })
 }
 
 interface Send {
@@ -65,27 +46,15 @@ async function send(harness: PluginHarness, o: Send) {
 
 describe('spf package', () => {
   it('is found by its qpsmtpd names through the installed package (the built dist)', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'postern-alias-'))
+    const h = await loadInstalled(path.resolve(import.meta.dirname, '..'), {
+      config: { plugins: 'sender_permitted_from reject 3\n' },
+    })
     try {
-      mkdirSync(path.join(root, 'node_modules', '@postern'), { recursive: true })
-      mkdirSync(path.join(root, 'config'))
-      symlinkSync(path.resolve(import.meta.dirname, '..'), path.join(root, 'node_modules', '@postern/spf'))
-      writeFileSync(path.join(root, 'config', 'plugins'), 'sender_permitted_from reject 3\n')
-      const host = await createPluginHost({
-        configDir: path.join(root, 'config'),
-        searchDirs: [root],
-        dns: createDnsResolver(),
-        log: createLogger({ level: 0, sink: () => {} }),
-      })
-      try {
-        expect(host.plugins.map((p) => [p.instance, p.name, p.packageName])).toEqual([
-          ['sender_permitted_from', 'spf', '@postern/spf'],
-        ])
-      } finally {
-        await host.close()
-      }
+      expect(h.host.plugins.map((p) => [p.instance, p.name, p.packageName])).toEqual([
+        ['sender_permitted_from', 'spf', '@postern/spf'],
+      ])
     } finally {
-      rmSync(root, { recursive: true, force: true })
+      await h.close()
     }
   })
 
@@ -152,7 +121,6 @@ describe.skipIf(!peer)('spf against dnsmasq', () => {
       const harness = await load(`reject ${level}`)
       const { result, outcome } = await send(harness, { ip: IP.foreign, sender })
       await harness.close()
-      h = undefined
       return { code: result.code, spf: outcome?.result }
     }
     expect(await at(3, `a@${D.spfSoftfail}`)).toEqual({ code: DENYSOFT, spf: 'softfail' })

@@ -18,6 +18,7 @@ import {
   type NotifyHookName,
   type PluginDefinition,
   type PluginHost,
+  type PluginHostOptions,
   type ReduceHookName,
   type ReduceValue,
   type SessionHost,
@@ -135,6 +136,7 @@ export interface PluginHarness {
   ): Promise<ReduceValue<K>>
   /** Writes a config file into the config dir (the running plugin sees the change). */
   writeConfig(name: string, content: string | readonly string[]): void
+  /** Unloads the plugins and removes a temp config dir; calling it again does nothing. */
   close(): Promise<void>
 }
 
@@ -149,8 +151,10 @@ export async function loadPlugin(
 ): Promise<PluginHarness> {
   const ownDir = typeof options.config !== 'string'
   const configDir = typeof options.config === 'string' ? options.config : writeConfigDir(options.config ?? {})
+  const cleanup = () => {
+    if (ownDir) rmSync(configDir, { recursive: true, force: true })
+  }
   const logs: LogEntry[] = []
-  const log = createLogger({ level: (options.logLevel ?? 7) as 7, sink: (e) => logs.push(e) })
   const before = options.before ?? []
   const lines = [
     ...before.map((b) => `${b.plugin.name} ${words(b.args)}`),
@@ -162,17 +166,45 @@ export async function loadPlugin(
       configDir,
       definitions: [...before.map((b) => b.plugin), plugin],
       pluginLines: lines,
-      log,
-      config: { qmailControlDir: false },
-      ...(options.store ? { store: options.store } : {}),
-      ...(options.dns ? { dns: options.dns } : {}),
+      ...testHostServices(options, logs),
       ...(options.coreVersion ? { coreVersion: options.coreVersion } : {}),
     })
   } catch (err) {
-    if (ownDir) rmSync(configDir, { recursive: true, force: true })
+    cleanup()
     throw err
   }
+  return harnessOf(host, configDir, logs, cleanup)
+}
+
+/**
+ * What every test host gets: a logger keeping each entry up to `logLevel` (default 7,
+ * everything) in `logs`, no qmail control dir (only the test's own config counts), and the
+ * store and resolver given.
+ */
+export function testHostServices(
+  options: { store?: Store; dns?: DnsResolver; logLevel?: number },
+  logs: LogEntry[],
+): Pick<PluginHostOptions, 'log' | 'config' | 'store' | 'dns'> {
+  return {
+    log: createLogger({ level: (options.logLevel ?? 7) as 7, sink: (e) => logs.push(e) }),
+    config: { qmailControlDir: false },
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.dns ? { dns: options.dns } : {}),
+  }
+}
+
+/**
+ * The harness around a loaded host. `close()` may be called more than once (a test may close
+ * early and a cleanup hook close again); `cleanup` runs once, after the host closed.
+ */
+export function harnessOf(
+  host: PluginHost,
+  configDir: string,
+  logs: LogEntry[],
+  cleanup: () => void,
+): PluginHarness {
   const d = host.dispatcher
+  let closed: Promise<void> | undefined
   return {
     host,
     configDir,
@@ -185,9 +217,9 @@ export async function loadPlugin(
       writeConfigDir({ [name]: content }, configDir)
       host.config.files.reload()
     },
-    async close() {
-      await host.close()
-      if (ownDir) rmSync(configDir, { recursive: true, force: true })
+    close() {
+      closed ??= host.close().then(cleanup)
+      return closed
     },
   }
 }

@@ -1,3 +1,4 @@
+export { acceptRecipients } from './accept-recipients.js'
 export {
   type EngineOptions,
   openSession,
@@ -14,6 +15,7 @@ export {
   testSession,
   writeConfigDir,
 } from './harness.js'
+export { type LoadInstalledOptions, loadInstalled } from './installed.js'
 export {
   type TestConnectionInit,
   type TestTransactionInit,
@@ -22,4 +24,6 @@ export {
   testMessage,
   testTransaction,
 } from './models.js'
+export { loadPluginForTest } from './per-test.js'
+export { type QueueRun, type RunQueueOptions, runQueue } from './queue.js'
 export { type StoreContractOptions, storeContract } from './store-contract.js'

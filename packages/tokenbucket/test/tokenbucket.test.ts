@@ -12,8 +12,14 @@ import {
 } from '@postern/core'
 import ipblacklist, { parseEntry } from '@postern/ipblacklist'
 import ignore from '@postern/ipblacklist-ignore'
-import { loadPlugin, type PluginHarness, type TestSession, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import {
+  loadPlugin,
+  loadPluginForTest,
+  type PluginHarness,
+  type TestSession,
+  testAddress,
+} from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { BUCKET_NOTE } from '../src/index.js'
 
@@ -25,17 +31,6 @@ const mailboxes = definePlugin({
     rcpt: (_ctx, rcpt) => (rcpt.host === 'unknown.example' ? deny('No such user', '5.1.1') : ok()),
   },
 })
-
-let hs: PluginHarness[] = []
-afterEach(async () => {
-  for (const h of hs) await h.close()
-  hs = []
-})
-async function load(...a: Parameters<typeof loadPlugin>) {
-  const h = await loadPlugin(...a)
-  hs.push(h)
-  return h
-}
 
 async function rcpt(h: PluginHarness, s: TestSession, to: string) {
   return h.first('rcpt', s, testAddress(to), new Map())
@@ -55,7 +50,7 @@ describe('tokenbucket', () => {
 
   it('blacklists an IP whose refused recipients go over the rate, and drops its session', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       before: [{ plugin: mailboxes }],
       args: 'rate 3 period 1h blacklist_ttl 2h',
       store: base,
@@ -79,7 +74,11 @@ describe('tokenbucket', () => {
 
   it('counts per IP and across sessions, and leaves accepted recipients alone', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, { before: [{ plugin: mailboxes }], args: 'rate 2 period 1h', store: base })
+    const h = await loadPluginForTest(plugin, {
+      before: [{ plugin: mailboxes }],
+      args: 'rate 2 period 1h',
+      store: base,
+    })
     for (let i = 0; i < 2; i++) {
       const s = h.session({ remoteIp: '192.0.2.60' })
       s.begin()
@@ -98,13 +97,17 @@ describe('tokenbucket', () => {
 
   it('writes entries ipblacklist reads: the next connection from that IP is refused', async () => {
     const base = new MemoryStore()
-    const tb = await load(plugin, { before: [{ plugin: mailboxes }], args: 'rate 1 burst 1', store: base })
+    const tb = await loadPluginForTest(plugin, {
+      before: [{ plugin: mailboxes }],
+      args: 'rate 1 burst 1',
+      store: base,
+    })
     const s = tb.session({ remoteIp: '2001:db8::bad' })
     s.begin()
     await rcpt(tb, s, 'a@unknown.example')
     await rcpt(tb, s, 'b@unknown.example')
     // Another node (or a restart) running ipblacklist against the same store:
-    const bl = await load(ipblacklist, { store: base })
+    const bl = await loadPluginForTest(ipblacklist, { store: base })
     const r = await bl.first('connect', bl.session({ remoteIp: '2001:DB8:0::BAD' }))
     expect(r.code).toBe(DENY)
     expect(r.message.join(' ')).toContain('tokenbucket: permanently refused rcpt faster than 1 per 1m')
@@ -112,7 +115,7 @@ describe('tokenbucket', () => {
 
   it('does not count clients ipblacklist_ignore vouches for, nor relay clients', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       before: [{ plugin: ignore }, { plugin: mailboxes }],
       args: 'rate 1 burst 1',
       config: { ipblacklist_ignore: '192.0.2.0/24\n' },
@@ -129,7 +132,7 @@ describe('tokenbucket', () => {
 
   it('with drop 0 the session goes on; its own refusals never count', async () => {
     const base = new MemoryStore()
-    const h = await load(plugin, {
+    const h = await loadPluginForTest(plugin, {
       before: [{ plugin: mailboxes }],
       args: 'rate 1 burst 1 drop 0',
       store: base,
@@ -149,7 +152,7 @@ describe('tokenbucket', () => {
   })
 
   it('a session with nothing refused is not touched', async () => {
-    const h = await load(plugin, { before: [{ plugin: mailboxes }] })
+    const h = await loadPluginForTest(plugin, { before: [{ plugin: mailboxes }] })
     const s = h.session()
     s.begin()
     expect((await rcpt(h, s, 'x@ok.example')).code).toBe(OK)
