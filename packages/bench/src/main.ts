@@ -19,6 +19,7 @@ import {
   ensureDebianTools,
   ensureHaraka,
   loadAverage,
+  posternBinFlags,
   REPO_ROOT,
 } from './setup.js'
 import {
@@ -232,7 +233,9 @@ ${roundsTable(results).join('\n')}
   ${w(3).sessions} persistent sessions; 4: the load of 1 against the realistic chain; 4b: the same
   chain with the discard queue (a diagnostic row: what the chain costs without the disk). Each server
   gets an untimed warm-up of up to 500 messages first. msg/s = messages / median wall time.
-- **Postern**: \`packages/smtpd/dist/cli.js\` (the \`postern\` command), one process;
+- **Postern**: \`packages/smtpd/dist/cli.js\` (the \`postern\` command), one process, started
+  as its installed bin starts it: \`node ${posternBinFlags().join(' ') || '(no flags)'}\` (the node flags
+  of its \`#!\` line, which npm and pnpm copy into the \`postern\` shim);
   plugins \`rcpt_ok\` (rcpthosts: example.com) + \`queue/discard\`; \`databytes\` 64 MiB,
   \`max_connections\` and \`max_connections_per_ip\` 20000; log level warn.
 - **Haraka**: \`haraka -i\` instance, \`nodes=0\`, plugins \`rcpt_to.in_host_list\` + \`queue/discard\`
@@ -257,7 +260,7 @@ ${roundsTable(results).join('\n')}
   2 s later. smtp-sink greets only 256 sessions at a time, so it is left out.
 - **Big message (6)**: a fresh server, a 1 KB and a 1 MB message first, then one ${Math.round(results.bigBytes / 1048576)} MB message (78-byte
   lines); peak = VmHWM, then RSS ${results.bigSettleMs / 1000} s later.
-- **Node floor** (1–7): \`packages/bench/src/floor-server.mjs\`, a plain \`net\` server that greets,
+- **Node floor** (1–7): \`packages/bench/src/floor-server.mjs\`, run with Postern's node flags, a plain \`net\` server that greets,
   answers every command with 250 (354 to DATA) and discards the message, with no parsing, policy
   or plugin: what Node itself costs per command, per idle socket, for 50 MB read through \`data\`
   events, and to start. An SMTP server on Node does not go below it. In workload 4 the floor keeps

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { harakaInstance, type Kind, posternConfig, type Variant } from './configs.js'
 import type { LocalDns } from './dns.js'
-import { BENCH_DIR, harakaBin, POSTERN_CLI, SMTP_SINK } from './setup.js'
+import { BENCH_DIR, harakaBin, POSTERN_CLI, posternBinFlags, SMTP_SINK } from './setup.js'
 import { cpuMs, procKb, readBanner, sleep } from './util.js'
 
 export const LABEL: Record<Kind, string> = {
@@ -56,6 +56,7 @@ export function plan(ctx: Context, kind: Kind, variant: Variant): ServerPlan {
       port: p,
       argv: [
         process.execPath,
+        ...posternBinFlags(),
         ...ctx.posternNodeFlags,
         POSTERN_CLI,
         '--config',
@@ -103,8 +104,10 @@ export function plan(ctx: Context, kind: Kind, variant: Variant): ServerPlan {
       kind,
       variant,
       port: p,
+      // Node as Postern's bin runs it: the floor is what Postern could be at best.
       argv: [
         process.execPath,
+        ...posternBinFlags(),
         path.join(BENCH_DIR, 'src', 'floor-server.mjs'),
         String(p),
         ...(maildir ? [maildir] : []),

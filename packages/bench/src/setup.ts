@@ -91,6 +91,16 @@ export function harakaBin(dir: string): string {
 /** The postern CLI of the workspace build. */
 export const POSTERN_CLI = path.join(REPO_ROOT, 'packages', 'smtpd', 'dist', 'cli.js')
 
+/**
+ * The node flags in the `postern` command's `#!/usr/bin/env -S node …` line: npm and pnpm put
+ * them in the shims they install, so Postern runs in the bench as an installed `postern` does.
+ */
+export function posternBinFlags(): string[] {
+  const first = readFileSync(POSTERN_CLI, 'utf8').split('\n', 1)[0] ?? ''
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first)
+  return m ? m[1]!.split(' ').filter(Boolean) : []
+}
+
 /** The workspace packages this package needs at run time (dependencies, transitively). */
 function workspaceDeps(): Map<string, string> {
   const found = new Map<string, string>()

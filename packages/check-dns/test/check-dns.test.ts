@@ -11,7 +11,7 @@ import {
 } from '@postern/testing'
 import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
-import plugin from '../src/index.js'
+import plugin, { DEFAULT_INVALID_NETWORKS, defaultNetworks, parseNetworks } from '../src/index.js'
 
 const { peer, resolver } = await useTestDns('check_dns')
 const { domain: D } = TEST_DNS
@@ -153,5 +153,35 @@ describe('check_dns config', () => {
     await expect(
       loadPlugin(plugin, { config: { invalid_resolvable_fromhost: ['10.0.0.0/8', '10.0.0.0/33'] } }),
     ).rejects.toThrow(/invalid_resolvable_fromhost:2: bad network/)
+  })
+})
+
+describe('invalid_resolvable_fromhost parsing', () => {
+  const lines = (...values: string[]) => values.map((value, i) => ({ value, file: 'f', line: i + 1 }))
+
+  it('reads addresses and CIDR blocks of both families; IPv6 spellings and IPv4-mapped addresses match', () => {
+    const n = parseNetworks(lines('10.0.0.0/8 private', '2001:DB8::/32', '192.0.2.7'))
+    expect(n.size).toBe(3)
+    expect(['10.1.2.3', '::ffff:10.1.2.3', '2001:db8:0:0::1', '192.0.2.7'].map((ip) => n.has(ip))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect(['11.0.0.1', '2001:db9::1', '192.0.2.8', 'not-an-ip'].some((ip) => n.has(ip))).toBe(false)
+  })
+
+  it('names the bad entry with file and line', () => {
+    for (const bad of ['10.0.0.0/', '10.0.0.0/8/8', '2001:db8::/129', 'example.com'])
+      expect(() => parseNetworks(lines('10.0.0.0/8', bad))).toThrow(`f:2: bad network ${JSON.stringify(bad)}`)
+  })
+
+  it('defaults to private, loopback, link-local and multicast networks of both families', () => {
+    const n = defaultNetworks()
+    expect(n.size).toBe(DEFAULT_INVALID_NETWORKS.length)
+    expect(
+      ['10.1.2.3', '127.0.0.1', '192.168.1.1', '::1', 'fe80::1', 'fd00::1'].every((ip) => n.has(ip)),
+    ).toBe(true)
+    expect(['192.0.2.1', '2001:db8::1'].some((ip) => n.has(ip))).toBe(false)
   })
 })

@@ -11,7 +11,7 @@ import { TEST_DNS, useTestDns } from '@postern/test-peers'
 import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
 import { describe, expect, it, vi } from 'vitest'
 import pkg from '../package.json'
-import plugin from '../src/index.js'
+import plugin, { parseAllow } from '../src/index.js'
 
 // A real dnsmasq with the shared test zones (see @postern/test-peers dns-zones.ts).
 const { peer, resolver } = await useTestDns('dnsbl')
@@ -231,5 +231,31 @@ describe('dnsbl config', () => {
     const { result } = await session(h, IP.listed)
     expect(result.code).toBe(DECLINED)
     expect(dns.stats.queries).toBe(0)
+  })
+})
+
+describe('dnsbl_allow parsing', () => {
+  const lines = (...values: string[]) => values.map((value, i) => ({ value, file: 'f', line: i + 1 }))
+
+  it('reads addresses, CIDR blocks and qpsmtpd prefixes of both families', () => {
+    const allow = parseAllow(
+      lines('192.0.2.1', '198.51.100.0/24 partner', '172.16.33.', '2001:DB8:', 'fd00::/8'),
+    )
+    for (const ip of [
+      '192.0.2.1',
+      '198.51.100.9',
+      '172.16.33.5',
+      '2001:db8::1',
+      'fd12::1',
+      '::ffff:198.51.100.9',
+    ])
+      expect(allow.has(ip), ip).toBe(true)
+    for (const ip of ['192.0.2.2', '172.16.34.1', '2001:db9::1', 'not-an-ip'])
+      expect(allow.has(ip), ip).toBe(false)
+  })
+
+  it('names the bad entry with file and line', () => {
+    for (const bad of ['nonsense', '10.0.0.0/33', '172.16.33'])
+      expect(() => parseAllow(lines('192.0.2.1', bad))).toThrow(`f:2: bad address ${JSON.stringify(bad)}`)
   })
 })

@@ -9,7 +9,7 @@ import {
 } from '@postern/testing'
 import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
-import plugin, { compilePattern, DEFAULT_PATTERNS, embedsIp } from '../src/index.js'
+import plugin, { compilePattern, DEFAULT_PATTERNS, embedsIp, parseExceptions } from '../src/index.js'
 
 const { peer, resolver } = await useTestDns('nodialup')
 const { ip: IP } = TEST_DNS
@@ -155,5 +155,29 @@ describe('nodialup patterns', () => {
       expect(embedsIp(n, ip)).toBe(true)
     for (const n of ['mail.example.com', '192-0-2-70.isp.example', 'x1192-0-2-7.example'])
       expect(embedsIp(n, ip)).toBe(false)
+  })
+})
+
+describe('nodialup_exceptions parsing', () => {
+  const lines = (...values: string[]) => values.map((value, i) => ({ value, file: 'f', line: i + 1 }))
+
+  it('reads addresses, CIDR blocks, host names and .domain suffixes', () => {
+    const ex = parseExceptions(
+      lines('192.0.2.7', '198.51.100.0/24', '2001:DB8::/32', 'Mail.Example.NET.', '.isp.example'),
+    )
+    for (const ip of ['192.0.2.7', '198.51.100.200', '::ffff:198.51.100.1', '2001:db8::1'])
+      expect(ex.hasIp(ip), ip).toBe(true)
+    for (const ip of ['192.0.2.8', '2001:db9::1', 'not-an-ip']) expect(ex.hasIp(ip), ip).toBe(false)
+    expect(['mail.example.net', 'MAIL.example.net.', 'dsl-1.isp.example'].every((n) => ex.hasName(n))).toBe(
+      true,
+    )
+    expect(['example.net', 'isp.example.org'].some((n) => ex.hasName(n))).toBe(false)
+  })
+
+  it('names the bad entry with file and line', () => {
+    for (const bad of ['bad_host!', '10.0.0.0/33', 'example.com/24'])
+      expect(() => parseExceptions(lines('192.0.2.7', bad))).toThrow(
+        `f:2: bad exception ${JSON.stringify(bad)}`,
+      )
   })
 })

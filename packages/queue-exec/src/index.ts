@@ -11,7 +11,7 @@
  * the client leaves, the program's process group gets SIGTERM, then SIGKILL.
  */
 import { type Address, definePlugin, denysoft, ok } from '@postern/core'
-import { deliveryBudgetMs, deliverySignal } from '@postern/smtp-client'
+import { queueHook } from '@postern/smtp-client'
 import { peerDependencies } from '../package.json'
 import { crashVerdict, exitVerdict } from './exit-codes.js'
 import { type ExecOptions, readOptions } from './options.js'
@@ -42,53 +42,45 @@ export default definePlugin({
   description: 'Pipes the message to qmail-queue or sendmail; OK only on exit 0',
   async setup({ args, config }) {
     const options = await readOptions(args, config)
-    const budget = deliveryBudgetMs(options.hookTimeoutMs)
     return {
-      queue: {
-        // The delivery budget is derived from this same number, so state it explicitly.
-        timeout: options.hookTimeoutMs,
-        async handler(ctx) {
-          const tx = ctx.transaction
-          const body = tx.body
-          if (!body) return denysoft('No message to queue', '4.3.0')
-          // One envelope entry per distinct address: the program would otherwise deliver twice.
-          const recipients = [...new Map(tx.recipients.map((r) => [r.address, r])).values()]
-          if (!recipients.length) return denysoft('No recipients to deliver to', '4.5.3')
-          const deadline = deliverySignal(ctx.signal, budget)
-          const outcome = await runProgram({
-            program: options.program,
-            ...argsFor(options, tx.sender, recipients),
-            message: () => body.stream('message'),
-            eol: options.eol,
-            signal: deadline.signal,
-            killGraceMs: options.killGraceMs,
-          }).finally(() => deadline.done())
-          const stderr = 'stderr' in outcome && outcome.stderr ? `; stderr: ${outcome.stderr.trim()}` : ''
-          switch (outcome.kind) {
-            case 'exit':
-              if (outcome.code === 0) {
-                if (outcome.cutShort)
-                  ctx.log.warn(`${options.program} exited 0 before reading the whole message`)
-                ctx.log.result('pass', `${options.program} exited 0${stderr}`)
-                return ok('Queued', '2.0.0')
-              }
-              ctx.log.result('fail', `${options.program} exited ${outcome.code}${stderr}`)
-              return exitVerdict(options.mode, outcome.code)
-            case 'signal':
-              ctx.log.result('error', `${options.program} died of ${outcome.signal}${stderr}`)
-              return crashVerdict('crashed')
-            case 'spawn-failed':
-              ctx.log.result('error', `cannot run ${options.program}: ${outcome.error}`)
-              return crashVerdict('could not be started')
-            case 'aborted':
-              ctx.log.result(
-                'error',
-                `${options.program} killed: ${outcome.reason === 'timeout' ? 'deadline passed' : 'client gone'}${stderr}`,
-              )
-              return crashVerdict(outcome.reason === 'timeout' ? 'timed out' : 'was stopped')
-          }
-        },
-      },
+      queue: queueHook(options.hookTimeoutMs, async (ctx, body, signal) => {
+        const tx = ctx.transaction
+        // One envelope entry per distinct address: the program would otherwise deliver twice.
+        const recipients = [...new Map(tx.recipients.map((r) => [r.address, r])).values()]
+        if (!recipients.length) return denysoft('No recipients to deliver to', '4.5.3')
+        const outcome = await runProgram({
+          program: options.program,
+          ...argsFor(options, tx.sender, recipients),
+          message: () => body.stream('message'),
+          eol: options.eol,
+          signal,
+          killGraceMs: options.killGraceMs,
+        })
+        const stderr = 'stderr' in outcome && outcome.stderr ? `; stderr: ${outcome.stderr.trim()}` : ''
+        switch (outcome.kind) {
+          case 'exit':
+            if (outcome.code === 0) {
+              if (outcome.cutShort)
+                ctx.log.warn(`${options.program} exited 0 before reading the whole message`)
+              ctx.log.result('pass', `${options.program} exited 0${stderr}`)
+              return ok('Queued', '2.0.0')
+            }
+            ctx.log.result('fail', `${options.program} exited ${outcome.code}${stderr}`)
+            return exitVerdict(options.mode, outcome.code)
+          case 'signal':
+            ctx.log.result('error', `${options.program} died of ${outcome.signal}${stderr}`)
+            return crashVerdict('crashed')
+          case 'spawn-failed':
+            ctx.log.result('error', `cannot run ${options.program}: ${outcome.error}`)
+            return crashVerdict('could not be started')
+          case 'aborted':
+            ctx.log.result(
+              'error',
+              `${options.program} killed: ${outcome.reason === 'timeout' ? 'deadline passed' : 'client gone'}${stderr}`,
+            )
+            return crashVerdict(outcome.reason === 'timeout' ? 'timed out' : 'was stopped')
+        }
+      }),
     }
   },
 })

@@ -10,12 +10,11 @@ import { definePlugin, denysoft, ok } from '@postern/core'
 import {
   decide,
   deliver,
-  deliveryBudgetMs,
-  deliverySignal,
   describeEndpoint,
   failureVerdict,
   formatReply,
   mailParamsFor,
+  queueHook,
 } from '@postern/smtp-client'
 import { peerDependencies } from '../package.json'
 import { readOptions } from './options.js'
@@ -27,70 +26,62 @@ export default definePlugin({
   description: 'Delivers over LMTP; OK only when every recipient was delivered',
   async setup({ args, config }) {
     const options = await readOptions(args, config)
-    const budget = deliveryBudgetMs(options.hookTimeoutMs)
     const where = describeEndpoint(options.endpoint)
     return {
-      queue: {
-        // The delivery budget is derived from this same number, so state it explicitly.
-        timeout: options.hookTimeoutMs,
-        async handler(ctx) {
-          const tx = ctx.transaction
-          const body = tx.body
-          if (!body) return denysoft('No message to queue', '4.3.0')
-          // One RCPT per distinct address: LMTP would otherwise deliver twice.
-          const recipients = [...new Set(tx.recipients.map((r) => r.format()))]
-          if (!recipients.length) return denysoft('No recipients to deliver to', '4.5.3')
-          const sender = tx.sender?.format() ?? '<>'
-          const headerBytes = tx.header ? Buffer.byteLength(tx.header.toString()) : body.headerSize
-          const deadline = deliverySignal(ctx.signal, budget)
-          const result = await deliver({
-            routes: [
-              {
-                session: {
-                  endpoint: options.endpoint,
-                  lmtp: true,
-                  helo: options.lhlo,
-                  tls: 'off',
-                  connectTimeout: options.connectTimeoutMs,
-                },
-                recipients,
+      queue: queueHook(options.hookTimeoutMs, async (ctx, body, signal) => {
+        const tx = ctx.transaction
+        // One RCPT per distinct address: LMTP would otherwise deliver twice.
+        const recipients = [...new Set(tx.recipients.map((r) => r.format()))]
+        if (!recipients.length) return denysoft('No recipients to deliver to', '4.5.3')
+        const sender = tx.sender?.format() ?? '<>'
+        const headerBytes = tx.header ? Buffer.byteLength(tx.header.toString()) : body.headerSize
+        const result = await deliver({
+          routes: [
+            {
+              session: {
+                endpoint: options.endpoint,
+                lmtp: true,
+                helo: options.lhlo,
+                tls: 'off',
+                connectTimeout: options.connectTimeoutMs,
               },
-            ],
-            sender,
-            mailParams: mailParamsFor(
-              {
-                size: body.size - body.headerSize + headerBytes,
-                ...(tx.mailParams.has('body') ? { body: tx.mailParams.get('body')! } : {}),
-                smtputf8: tx.mailParams.has('smtputf8'),
-                addresses: [sender, ...recipients],
-              },
-              'LMTP server',
-            ),
-            message: () => body.stream('message'),
-            pipelining: options.pipelining,
-            signal: deadline.signal,
-            hop: 'LMTP server',
-          }).finally(() => deadline.done())
-          for (const route of result.routes) {
-            if (route.error) ctx.log.warn(`LMTP ${where}: ${route.error.message}`)
-            for (const o of route.outcomes)
-              if (o.reply) ctx.log.info(`LMTP ${where} ${o.recipient}: ${o.status} (${formatReply(o.reply)})`)
-          }
-          const decision = decide(result.outcomes)
-          if (decision.result === 'ok') {
-            ctx.log.result('pass', `delivered to ${recipients.length} recipient(s) by LMTP ${where}`)
-            return ok(
-              `Delivered to ${recipients.length} recipient${recipients.length === 1 ? '' : 's'}`,
-              '2.0.0',
-            )
-          }
-          ctx.log.result(
-            'fail',
-            `LMTP ${where}: ${decision.result} ${decision.code} ${decision.enhanced} ${decision.lines[0] ?? ''}`,
+              recipients,
+            },
+          ],
+          sender,
+          mailParams: mailParamsFor(
+            {
+              size: body.size - body.headerSize + headerBytes,
+              ...(tx.mailParams.has('body') ? { body: tx.mailParams.get('body')! } : {}),
+              smtputf8: tx.mailParams.has('smtputf8'),
+              addresses: [sender, ...recipients],
+            },
+            'LMTP server',
+          ),
+          message: () => body.stream('message'),
+          pipelining: options.pipelining,
+          signal,
+          hop: 'LMTP server',
+        })
+        for (const route of result.routes) {
+          if (route.error) ctx.log.warn(`LMTP ${where}: ${route.error.message}`)
+          for (const o of route.outcomes)
+            if (o.reply) ctx.log.info(`LMTP ${where} ${o.recipient}: ${o.status} (${formatReply(o.reply)})`)
+        }
+        const decision = decide(result.outcomes)
+        if (decision.result === 'ok') {
+          ctx.log.result('pass', `delivered to ${recipients.length} recipient(s) by LMTP ${where}`)
+          return ok(
+            `Delivered to ${recipients.length} recipient${recipients.length === 1 ? '' : 's'}`,
+            '2.0.0',
           )
-          return failureVerdict(decision)
-        },
-      },
+        }
+        ctx.log.result(
+          'fail',
+          `LMTP ${where}: ${decision.result} ${decision.code} ${decision.enhanced} ${decision.lines[0] ?? ''}`,
+        )
+        return failureVerdict(decision)
+      }),
     }
   },
 })

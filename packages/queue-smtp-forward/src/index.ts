@@ -13,12 +13,11 @@ import { definePlugin, denysoft, ok } from '@postern/core'
 import {
   decide,
   deliver,
-  deliveryBudgetMs,
-  deliverySignal,
   type Endpoint,
   failureVerdict,
   formatReply,
   mailParamsFor,
+  queueHook,
   type Route,
 } from '@postern/smtp-client'
 import { peerDependencies } from '../package.json'
@@ -59,71 +58,63 @@ export default definePlugin({
       throw new Error(
         'queue/smtp-forward needs a relay: queue/smtp-forward smarthost.example:25, or routes in config/smtproutes',
       )
-    const budget = deliveryBudgetMs(options.hookTimeoutMs)
     return {
-      queue: {
-        // The delivery budget is derived from this same number, so state it explicitly.
-        timeout: options.hookTimeoutMs,
-        async handler(ctx) {
-          const tx = ctx.transaction
-          const body = tx.body
-          if (!body) return denysoft('No message to queue', '4.3.0')
-          const table = await routes.get()
-          const creds = await auth.get()
-          const grouping = groupByRelay(tx.recipients, table, options.host)
-          if (grouping.unrouted.length) {
-            ctx.log.result('fail', `no route for ${grouping.unrouted.map((u) => u.format()).join(', ')}`)
-            return failureVerdict(decide(unroutedOutcomes(grouping)))
-          }
-          const groups = grouping.groups
-          if (!groups.size) return denysoft('No recipients to deliver to', '4.5.3')
-          const sender = tx.sender?.format() ?? '<>'
-          const headerBytes = tx.header ? Buffer.byteLength(tx.header.toString()) : body.headerSize
-          const deadline = deliverySignal(ctx.signal, budget)
-          const result = await deliver({
-            routes: [...groups.values()].map((g) => ({
-              session: sessionFor(g.endpoint, options, credentialsFor(creds, g.endpoint)),
-              recipients: g.recipients,
-            })),
-            sender,
-            mailParams: mailParamsFor(
-              {
-                size: body.size - body.headerSize + headerBytes,
-                ...(tx.mailParams.has('body') ? { body: tx.mailParams.get('body')! } : {}),
-                smtputf8: tx.mailParams.has('smtputf8'),
-                addresses: [sender, ...grouping.all],
-              },
-              HOP,
-            ),
-            message: () => body.stream('message'),
-            pipelining: options.pipelining,
-            signal: deadline.signal,
-            hop: HOP,
-          }).finally(() => deadline.done())
-          for (const route of result.routes) {
-            if (route.error) ctx.log.warn(`${route.endpoint}: ${route.error.message}`)
-            const replies = new Set(route.outcomes.flatMap((o) => (o.reply ? [formatReply(o.reply)] : [])))
-            for (const r of replies) ctx.log.info(`${route.endpoint}: ${r}`)
-          }
-          const decision = decide(result.outcomes)
-          if (decision.result === 'ok') {
-            const where = result.routes.map((r) => r.endpoint).join(', ')
-            ctx.log.result('pass', `forwarded to ${where}`)
-            const reply = result.routes.length === 1 ? result.outcomes[0]?.reply : undefined
-            return ok(
-              reply?.lines[0]
-                ? `Forwarded: ${reply.lines[0]}`
-                : `Forwarded to ${result.routes.length} next hops`,
-              '2.0.0',
-            )
-          }
-          ctx.log.result(
-            'fail',
-            `${decision.result} ${decision.code} ${decision.enhanced} ${decision.lines[0] ?? ''}`,
+      queue: queueHook(options.hookTimeoutMs, async (ctx, body, signal) => {
+        const tx = ctx.transaction
+        const table = await routes.get()
+        const creds = await auth.get()
+        const grouping = groupByRelay(tx.recipients, table, options.host)
+        if (grouping.unrouted.length) {
+          ctx.log.result('fail', `no route for ${grouping.unrouted.map((u) => u.format()).join(', ')}`)
+          return failureVerdict(decide(unroutedOutcomes(grouping)))
+        }
+        const groups = grouping.groups
+        if (!groups.size) return denysoft('No recipients to deliver to', '4.5.3')
+        const sender = tx.sender?.format() ?? '<>'
+        const headerBytes = tx.header ? Buffer.byteLength(tx.header.toString()) : body.headerSize
+        const result = await deliver({
+          routes: [...groups.values()].map((g) => ({
+            session: sessionFor(g.endpoint, options, credentialsFor(creds, g.endpoint)),
+            recipients: g.recipients,
+          })),
+          sender,
+          mailParams: mailParamsFor(
+            {
+              size: body.size - body.headerSize + headerBytes,
+              ...(tx.mailParams.has('body') ? { body: tx.mailParams.get('body')! } : {}),
+              smtputf8: tx.mailParams.has('smtputf8'),
+              addresses: [sender, ...grouping.all],
+            },
+            HOP,
+          ),
+          message: () => body.stream('message'),
+          pipelining: options.pipelining,
+          signal,
+          hop: HOP,
+        })
+        for (const route of result.routes) {
+          if (route.error) ctx.log.warn(`${route.endpoint}: ${route.error.message}`)
+          const replies = new Set(route.outcomes.flatMap((o) => (o.reply ? [formatReply(o.reply)] : [])))
+          for (const r of replies) ctx.log.info(`${route.endpoint}: ${r}`)
+        }
+        const decision = decide(result.outcomes)
+        if (decision.result === 'ok') {
+          const where = result.routes.map((r) => r.endpoint).join(', ')
+          ctx.log.result('pass', `forwarded to ${where}`)
+          const reply = result.routes.length === 1 ? result.outcomes[0]?.reply : undefined
+          return ok(
+            reply?.lines[0]
+              ? `Forwarded: ${reply.lines[0]}`
+              : `Forwarded to ${result.routes.length} next hops`,
+            '2.0.0',
           )
-          return failureVerdict(decision)
-        },
-      },
+        }
+        ctx.log.result(
+          'fail',
+          `${decision.result} ${decision.code} ${decision.enhanced} ${decision.lines[0] ?? ''}`,
+        )
+        return failureVerdict(decision)
+      }),
     }
   },
 })

@@ -21,6 +21,7 @@ export { type FramingOptions, LineCanonicalizer } from './framing.js'
 export { type MessageTraits, mailParamsFor } from './mail-params.js'
 export { type Decision, decide, type RecipientOutcome, type RecipientStatus, statusOf } from './outcome.js'
 export { CORE_KEYS, type PluginWords, parsePluginWords, seconds, yesNo } from './plugin-words.js'
+export { type QueueDelivery, type QueueHook, type QueueVerdict, queueHook } from './queue-hook.js'
 export {
   formatReply,
   isPermanent,

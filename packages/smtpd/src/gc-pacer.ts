@@ -11,10 +11,10 @@ import vm from 'node:vm'
 /** Bytes of one transfer between two scavenges. */
 const EVERY = 4 * 1024 * 1024
 
-type Collect = (options: { type: 'minor' }) => void
+type Collect = (options: { type: 'minor' | 'major' }) => void
 let collect: Collect | null | undefined
 
-function scavenge(): void {
+function gcFunction(): Collect | null {
   if (collect === undefined) {
     try {
       // `gc` exists only with --expose-gc; it is fetched from a fresh context and the flag put back.
@@ -25,18 +25,31 @@ function scavenge(): void {
       collect = null
     }
   }
-  collect?.({ type: 'minor' })
+  return collect
 }
 
-/** Counts a transfer's bytes and scavenges every EVERY bytes. */
+/**
+ * Counts a transfer's bytes and scavenges every EVERY bytes. After a transfer that needed it, one
+ * full GC: what outlived the scavenges (buffers in flight, promoted to the old generation) is
+ * otherwise kept until V8 next runs one, which an idle server may not do for a long time.
+ */
 export class GcPacer {
   #since = 0
+  #paced = false
 
   add(bytes: number): void {
     this.#since += bytes
     if (this.#since >= EVERY) {
       this.#since = 0
-      scavenge()
+      this.#paced = true
+      gcFunction()?.({ type: 'minor' })
     }
+  }
+
+  /** The transfer is over (stored or discarded). */
+  done(): void {
+    if (!this.#paced) return
+    this.#paced = false
+    gcFunction()?.({ type: 'major' })
   }
 }

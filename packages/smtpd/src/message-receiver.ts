@@ -153,11 +153,13 @@ class Receiver implements MessageSink {
   }
 
   async finish(): Promise<SpooledMessage> {
+    this.#gc.done()
     const h = this.headers
     return this.spool.finish(h.headerSize, () => this.s.transaction?.header, h.encoding)
   }
 
   discard(): Promise<void> {
+    this.#gc.done()
     return this.spool.discard()
   }
 

@@ -4,24 +4,15 @@
  * zones to them, so one real server can answer some names and fail others.
  */
 import { createSocket } from 'node:dgram'
+import { serveUdp, type UdpServer } from './udp-server.js'
 
-export interface StubDns {
-  /** `127.0.0.1:PORT`, the form `createDnsResolver({ servers })` and `config/dns_servers` take. */
-  readonly server: string
-  readonly port: number
-  /** Queries received so far (to show a lookup really was sent). */
-  readonly queries: number
-  close(): Promise<void>
-}
+export type StubDns = UdpServer
 
 export type StubDnsMode = 'blackhole' | 'servfail'
 
 /** Starts a UDP DNS stub on an ephemeral 127.0.0.1 port. */
 export function startStubDns(mode: StubDnsMode): Promise<StubDns> {
-  const socket = createSocket('udp4')
-  let queries = 0
-  socket.on('message', (msg, from) => {
-    queries++
+  return serveUdp((msg, from, socket) => {
     if (mode === 'blackhole' || msg.length < 12) return
     // Echo the query with QR set, RA set and RCODE 2 (SERVFAIL): a valid reply with no records.
     const reply = Buffer.from(msg)
@@ -33,20 +24,6 @@ export function startStubDns(mode: StubDnsMode): Promise<StubDns> {
     reply.writeUInt16BE(0, 10)
     const end = questionEnd(reply)
     socket.send(end > 0 ? reply.subarray(0, end) : reply, from.port, from.address)
-  })
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject)
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address()
-      resolve({
-        server: `127.0.0.1:${port}`,
-        port,
-        get queries() {
-          return queries
-        },
-        close: () => new Promise<void>((done) => socket.close(() => done())),
-      })
-    })
   })
 }
 
@@ -70,38 +47,22 @@ export interface DelayProxy extends StubDns {}
  */
 export function startDelayProxy(upstream: string, delayMs: number): Promise<DelayProxy> {
   const [host = '127.0.0.1', portText = '53'] = upstream.split(':')
-  const socket = createSocket('udp4')
-  let queries = 0
   const timers = new Set<NodeJS.Timeout>()
-  socket.on('message', (msg, from) => {
-    queries++
-    const hop = createSocket('udp4')
-    hop.once('message', (answer) => {
-      hop.close()
-      const t = setTimeout(() => {
-        timers.delete(t)
-        socket.send(answer, from.port, from.address)
-      }, delayMs)
-      timers.add(t)
-    })
-    hop.send(msg, Number(portText), host)
-  })
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject)
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address()
-      resolve({
-        server: `127.0.0.1:${port}`,
-        port,
-        get queries() {
-          return queries
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            for (const t of timers) clearTimeout(t)
-            socket.close(() => done())
-          }),
+  return serveUdp(
+    (msg, from, socket) => {
+      const hop = createSocket('udp4')
+      hop.once('message', (answer) => {
+        hop.close()
+        const t = setTimeout(() => {
+          timers.delete(t)
+          socket.send(answer, from.port, from.address)
+        }, delayMs)
+        timers.add(t)
       })
-    })
-  })
+      hop.send(msg, Number(portText), host)
+    },
+    () => {
+      for (const t of timers) clearTimeout(t)
+    },
+  )
 }
