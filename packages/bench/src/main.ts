@@ -4,7 +4,7 @@
  *   pnpm bench --workloads 1,4 --rounds 2 --no-write     a short run while developing
  *   pnpm bench --cpu-prof DIR          Postern runs with node --cpu-prof (profiles into DIR)
  * Options: --rounds N, --workloads LIST (1–7), --idle N (connections of wk5), --starts N (wk7),
- * --node-flags "FLAGS" (extra node flags for Postern, for experiments), --servers LIST (postern,haraka,sink), --no-build (use the existing dist/), --no-write.
+ * --node-flags="FLAGS" (extra node flags for Postern, after its #! line's), --servers LIST (postern,haraka,sink,floor), --no-build (use the existing dist/), --no-write.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
