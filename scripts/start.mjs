@@ -8,7 +8,8 @@ if (!existsSync(cli)) {
   console.error('packages/smtpd is not built yet: run `pnpm build` first')
   process.exit(1)
 }
-const r = spawnSync(process.execPath, [cli, '--config', 'examples/config', ...process.argv.slice(2)], {
+// Through the bin shim pnpm installed, as an admin runs it (with the node flags of its #! line).
+const r = spawnSync('node_modules/.bin/postern', ['--config', 'examples/config', ...process.argv.slice(2)], {
   stdio: 'inherit',
 })
 process.exit(r.status ?? 1)

@@ -1,5 +1,5 @@
 import { Address, DENY, definePlugin, deny, ok } from '@postern/core'
-import { loadPlugin } from '@postern/testing'
+import { loadPluginForTest } from '@postern/testing'
 import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -11,9 +11,8 @@ describe('address_notes', () => {
   })
 
   it('loads from a qpsmtpd plugins line and registers no hook', async () => {
-    const h = await loadPlugin(plugin)
+    const h = await loadPluginForTest(plugin)
     expect(h.host.plugins).toMatchObject([{ name: 'address_notes', hooks: [] }])
-    await h.close()
   })
 
   it('what it stood for works through core: a note set at RCPT is read at data_post', async () => {
@@ -41,7 +40,7 @@ describe('address_notes', () => {
         },
       },
     })
-    const h = await loadPlugin(filter, { before: [{ plugin: options }, { plugin }] })
+    const h = await loadPluginForTest(filter, { before: [{ plugin: options }, { plugin }] })
     const s = h.session()
     const tx = s.begin({ sender: 'a@example.com', message: 'Subject: x\n\nx\n' })
     for (const user of ['strict', 'easy']) {
@@ -54,6 +53,5 @@ describe('address_notes', () => {
       message: ['too strict for strict@example.org'],
     })
     expect(tx.recipients[0]!.notes.get('__proto__')).toBe('harmless')
-    await h.close()
   })
 })

@@ -1,6 +1,12 @@
 import { DECLINED, DENY, DENYSOFT } from '@postern/core'
-import { loadPlugin, type PluginHarness, type TestSession, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import {
+  loadPlugin,
+  loadPluginForTest,
+  type PluginHarness,
+  type TestSession,
+  testAddress,
+} from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE_EXPANSION, NOTE_ORIGINAL } from '../src/index.js'
 
@@ -18,29 +24,23 @@ const ALIASES = [
   'loop2@example.com:     loop1',
 ]
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
-
 async function session(args?: string, config: string[] = ALIASES) {
-  h ??= await loadPlugin(plugin, { args, config: { aliases: config } })
+  const h = await loadPluginForTest(plugin, { args, config: { aliases: config } })
   const s = h.session()
   s.begin({ sender: 'someone@sender.example' })
-  return s
+  return { h, s }
 }
 
 /** Runs RCPT for each recipient, adds the accepted ones (as the engine does), then DATA. */
-async function deliver(s: TestSession, recipients: string[]) {
+async function deliver(h: PluginHarness, s: TestSession, recipients: string[]) {
   const results = []
   for (const r of recipients) {
     const a = testAddress(r)
-    const res = await h!.first('rcpt', s, a, new Map())
+    const res = await h.first('rcpt', s, a, new Map())
     results.push(res)
     if (res.code === DECLINED) s.transaction!.addRecipient(a)
   }
-  await h!.first('data', s)
+  await h.first('data', s)
   return { results, recipients: s.transaction!.recipients.map((r) => r.address) }
 }
 
@@ -50,8 +50,8 @@ describe('aliases', () => {
   })
 
   it('refuses unknown users at covered domains: 550 5.1.1', async () => {
-    const s = await session()
-    expect(await h!.first('rcpt', s, testAddress('nobody@example.com'), new Map())).toMatchObject({
+    const { h, s } = await session()
+    expect(await h.first('rcpt', s, testAddress('nobody@example.com'), new Map())).toMatchObject({
       code: DENY,
       enhanced: '5.1.1',
       message: ['No such user'],
@@ -60,22 +60,22 @@ describe('aliases', () => {
   })
 
   it('leaves domains it does not cover to other plugins', async () => {
-    const s = await session()
-    expect((await h!.first('rcpt', s, testAddress('x@other.example'), new Map())).code).toBe(DECLINED)
+    const { h, s } = await session()
+    expect((await h.first('rcpt', s, testAddress('x@other.example'), new Map())).code).toBe(DECLINED)
   })
 
   it('accepts mailboxes as they are, and sets their options as address notes', async () => {
-    const s = await session()
+    const { h, s } = await session()
     const bob = testAddress('Bob@example.com')
-    expect((await h!.first('rcpt', s, bob, new Map())).code).toBe(DECLINED)
+    expect((await h.first('rcpt', s, bob, new Map())).code).toBe(DECLINED)
     expect(bob.notes.get('spam_threshold')).toBe('8')
     expect(bob.notes.get('quarantine')).toBe('yes')
     expect(bob.notes.has(NOTE_EXPANSION)).toBe(false)
   })
 
   it('expands aliases recursively at DATA, once per target, with options carried', async () => {
-    const s = await session()
-    const { recipients } = await deliver(s, ['team@example.com', 'alice@example.com'])
+    const { h, s } = await session()
+    const { recipients } = await deliver(h, s, ['team@example.com', 'alice@example.com'])
     expect(recipients).toEqual(['alice@example.com', 'carol@elsewhere.example', 'bob@example.com'])
     const bob = s.transaction!.recipients[2]!
     expect(bob.notes.get(NOTE_ORIGINAL)).toBe('team@example.com')
@@ -83,8 +83,8 @@ describe('aliases', () => {
   })
 
   it('keeps the extension through a user entry', async () => {
-    const s = await session()
-    const { recipients } = await deliver(s, ['sales+leads@example.com', 'alice+x@example.com'])
+    const { h, s } = await session()
+    const { recipients } = await deliver(h, s, ['sales+leads@example.com', 'alice+x@example.com'])
     expect(recipients).toEqual([
       'alice+leads@example.com',
       'carol+leads@elsewhere.example',
@@ -93,38 +93,40 @@ describe('aliases', () => {
   })
 
   it('uses bare user entries and @domain catch-alls', async () => {
-    const s = await session()
-    const { recipients } = await deliver(s, ['postmaster@example.com', 'anyone@example.net'])
+    const { h, s } = await session()
+    const { recipients } = await deliver(h, s, ['postmaster@example.com', 'anyone@example.net'])
     expect(recipients).toEqual(['alice@example.com', 'catchall@example.com'])
   })
 
   it('stops a loop at the repeated address', async () => {
-    const s = await session()
-    const { recipients } = await deliver(s, ['loop1@example.com'])
+    const { h, s } = await session()
+    const { recipients } = await deliver(h, s, ['loop1@example.com'])
     expect(recipients).toEqual(['loop1@example.com'])
   })
 
   it('honours the extn argument', async () => {
-    const s = await session('extn -')
-    const { recipients } = await deliver(s, ['a.smith-work@example.com'])
+    const { h, s } = await session('extn -')
+    const { recipients } = await deliver(h, s, ['a.smith-work@example.com'])
     expect(recipients).toEqual(['alice-work@example.com'])
   })
 
   it('honours reject_type and reject 0', async () => {
-    let s = await session('reject_type temp')
-    expect((await h!.first('rcpt', s, testAddress('nobody@example.com'), new Map())).code).toBe(DENYSOFT)
-    await h!.close()
-    h = undefined
-    s = await session('reject 0')
-    expect((await h!.first('rcpt', s, testAddress('nobody@example.com'), new Map())).code).toBe(DECLINED)
+    const temp = await session('reject_type temp')
+    expect((await temp.h.first('rcpt', temp.s, testAddress('nobody@example.com'), new Map())).code).toBe(
+      DENYSOFT,
+    )
+    const off = await session('reject 0')
+    expect((await off.h.first('rcpt', off.s, testAddress('nobody@example.com'), new Map())).code).toBe(
+      DECLINED,
+    )
   })
 
   it('sees changes to the aliases file', async () => {
-    let s = await session()
-    h!.writeConfig('aliases', ['nobody@example.com: alice'])
-    s = h!.session()
+    const { h } = await session()
+    h.writeConfig('aliases', ['nobody@example.com: alice'])
+    const s = h.session()
     s.begin()
-    expect((await deliver(s, ['nobody@example.com'])).recipients).toEqual(['alice@example.com'])
+    expect((await deliver(h, s, ['nobody@example.com'])).recipients).toEqual(['alice@example.com'])
   })
 
   it('reports bad lines at load with file and line', async () => {
@@ -143,11 +145,11 @@ describe('aliases', () => {
   })
 
   it('treats __proto__ as an ordinary user, alias and option', async () => {
-    const s = await session(undefined, [
+    const { h, s } = await session(undefined, [
       '__proto__@example.com: constructor',
       'constructor@example.com: ; __proto__=1',
     ])
-    const { results, recipients } = await deliver(s, ['__proto__@example.com', 'toString@example.com'])
+    const { results, recipients } = await deliver(h, s, ['__proto__@example.com', 'toString@example.com'])
     expect(results.map((r) => r.code)).toEqual([DECLINED, DENY])
     expect(recipients).toEqual(['constructor@example.com'])
     expect(s.transaction!.recipients[0]!.notes.get('__proto__')).toBe('1')

@@ -10,8 +10,8 @@ import {
   OK,
   ok,
 } from '@postern/core'
-import { loadPlugin, type PluginHarness, type TestSession } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, type TestSession } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, {
   defineContentFilter,
@@ -20,12 +20,6 @@ import plugin, {
   retryKey,
   setRecipientVerdict,
 } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 /** A per-recipient filter: users named strict* refuse the message permanently, busy* temporarily. */
 const perUser = defineContentFilter({
@@ -56,21 +50,25 @@ const tagger = defineContentFilter({
 /** Accepts every recipient at RCPT, like rcpt_ok would. */
 const acceptAll = definePlugin({ name: 'accept_all', core: '^1.0.0', hooks: { rcpt: () => ok() } })
 
-async function load(args = '', store = new MemoryStore()) {
+function load(args = '', store = new MemoryStore()) {
   // cf_wrapper is listed first on purpose: its data_post runs after the filters anyway (order post).
-  h = await loadPlugin(acceptAll, {
+  return loadPluginForTest(acceptAll, {
     before: [{ plugin, args }, { plugin: perUser }, { plugin: tagger }],
     store,
   })
-  return h
 }
 
-async function transaction(s: TestSession, recipients: string[], sender = 'alice@example.com') {
+async function transaction(
+  h: PluginHarness,
+  s: TestSession,
+  recipients: string[],
+  sender = 'alice@example.com',
+) {
   const tx = s.begin({ sender, message: 'Subject: x\n\nbody\n' })
   const results = []
   for (const r of recipients) {
     const addr = Address.parse(`<${r}>`)
-    const res = await h!.first('rcpt', s, addr, new Map())
+    const res = await h.first('rcpt', s, addr, new Map())
     if (res.code === OK) tx.addRecipient(addr)
     results.push(res)
   }
@@ -94,40 +92,40 @@ describe('cf_wrapper', () => {
   })
 
   it('declines when every recipient is accepted', async () => {
-    await load()
-    const s = h!.session()
-    await transaction(s, ['bob@example.org', 'carol@example.org'])
-    expect((await h!.first('data_post', s)).code).toBe(DECLINED)
+    const h = await load()
+    const s = h.session()
+    await transaction(h, s, ['bob@example.org', 'carol@example.org'])
+    expect((await h.first('data_post', s)).code).toBe(DECLINED)
   })
 
   it('refuses with the filter answer when every recipient is refused the same way', async () => {
-    await load()
-    const s = h!.session()
-    await transaction(s, ['strict@example.org', 'strict3@example.org'])
-    expect(await h!.first('data_post', s)).toMatchObject({
+    const h = await load()
+    const s = h.session()
+    await transaction(h, s, ['strict@example.org', 'strict3@example.org'])
+    expect(await h.first('data_post', s)).toMatchObject({
       code: DENY,
       enhanced: '5.7.1',
       message: ['Spam for this recipient'],
       plugin: 'cf_wrapper',
     })
-    const t = h!.session()
-    await transaction(t, ['busy@example.org'])
-    expect(await h!.first('data_post', t)).toMatchObject({ code: DENYSOFT, enhanced: '4.2.2' })
+    const t = h.session()
+    await transaction(h, t, ['busy@example.org'])
+    expect(await h.first('data_post', t)).toMatchObject({ code: DENYSOFT, enhanced: '4.2.2' })
   })
 
   it('mixed defer: 451 now, then the refused recipients are refused at RCPT on retry and the rest delivered', async () => {
     const store = new MemoryStore()
-    await load('', store)
-    const s = h!.session()
-    await transaction(s, ['bob@example.org', 'strict@example.org', 'busy@example.org'])
-    expect(await h!.first('data_post', s)).toMatchObject({
+    const h = await load('', store)
+    const s = h.session()
+    await transaction(h, s, ['bob@example.org', 'strict@example.org', 'busy@example.org'])
+    expect(await h.first('data_post', s)).toMatchObject({
       code: DENYSOFT,
       enhanced: '4.7.0',
       message: ['Some recipients refused this message; please try again (they will be refused one by one)'],
     })
     // The retry: same sender, same recipients.
-    const retry = h!.session()
-    const { tx, results } = await transaction(retry, [
+    const retry = h.session()
+    const { tx, results } = await transaction(h, retry, [
       'bob@example.org',
       'strict@example.org',
       'busy@example.org',
@@ -140,59 +138,61 @@ describe('cf_wrapper', () => {
     })
     expect(results[2]).toMatchObject({ message: ['Quota check failed'], enhanced: '4.2.2' })
     expect(tx.recipients.map((r) => r.address)).toEqual(['bob@example.org'])
-    expect((await h!.first('data_post', retry)).code).toBe(DECLINED)
+    expect((await h.first('data_post', retry)).code).toBe(DECLINED)
     // A record is used once: the next attempt is judged afresh.
-    const again = h!.session()
-    expect((await transaction(again, ['strict@example.org'])).results[0]!.code).toBe(OK)
+    const again = h.session()
+    expect((await transaction(h, again, ['strict@example.org'])).results[0]!.code).toBe(OK)
   })
 
   it('keys retry records by sender and recipient, case-insensitively, with a TTL', async () => {
     const store = new MemoryStore()
-    await load('retry_ttl 60', store)
-    const s = h!.session()
-    await transaction(s, ['bob@example.org', 'strict@example.org'])
-    await h!.first('data_post', s)
+    const h = await load('retry_ttl 60', store)
+    const s = h.session()
+    await transaction(h, s, ['bob@example.org', 'strict@example.org'])
+    await h.first('data_post', s)
     expect(await store.get(`cf_wrapper:${retryKey('Alice@Example.com', 'STRICT@example.org')}`)).toBeDefined()
-    const other = h!.session()
-    expect((await transaction(other, ['strict@example.org'], 'dave@example.com')).results[0]!.code).toBe(OK)
+    const other = h.session()
+    expect((await transaction(h, other, ['strict@example.org'], 'dave@example.com')).results[0]!.code).toBe(
+      OK,
+    )
   })
 
   it('mixed accept: drops the refused recipients and lets the message through', async () => {
-    await load('mixed accept')
-    const s = h!.session()
-    const { tx } = await transaction(s, ['bob@example.org', 'strict@example.org', 'tagged@example.org'])
-    expect((await h!.first('data_post', s)).code).toBe(DECLINED)
+    const h = await load('mixed accept')
+    const s = h.session()
+    const { tx } = await transaction(h, s, ['bob@example.org', 'strict@example.org', 'tagged@example.org'])
+    expect((await h.first('data_post', s)).code).toBe(DECLINED)
     expect(tx.recipients.map((r) => r.address)).toEqual(['bob@example.org'])
   })
 
   it('mixed reject: refuses the whole message, permanently if any refusal was', async () => {
-    await load('mixed reject')
-    const s = h!.session()
-    await transaction(s, ['bob@example.org', 'busy@example.org', 'tagged@example.org'])
-    expect(await h!.first('data_post', s)).toMatchObject({ code: DENY, message: ['Tagged'] })
-    const t = h!.session()
-    await transaction(t, ['bob@example.org', 'busy@example.org'])
-    expect((await h!.first('data_post', t)).code).toBe(DENYSOFT)
+    const h = await load('mixed reject')
+    const s = h.session()
+    await transaction(h, s, ['bob@example.org', 'busy@example.org', 'tagged@example.org'])
+    expect(await h.first('data_post', s)).toMatchObject({ code: DENY, message: ['Tagged'] })
+    const t = h.session()
+    await transaction(h, t, ['bob@example.org', 'busy@example.org'])
+    expect((await h.first('data_post', t)).code).toBe(DENYSOFT)
   })
 
   it('works listed after the plugin that accepts recipients (its RCPT hook runs first)', async () => {
     const store = new MemoryStore()
-    h = await loadPlugin(plugin, { before: [{ plugin: acceptAll }, { plugin: perUser }], store })
+    const h = await loadPluginForTest(plugin, { before: [{ plugin: acceptAll }, { plugin: perUser }], store })
     const s = h.session()
-    await transaction(s, ['bob@example.org', 'strict@example.org'])
+    await transaction(h, s, ['bob@example.org', 'strict@example.org'])
     expect((await h.first('data_post', s)).code).toBe(DENYSOFT)
     const retry = h.session()
     expect(
-      (await transaction(retry, ['bob@example.org', 'strict@example.org'])).results.map((r) => r.code),
+      (await transaction(h, retry, ['bob@example.org', 'strict@example.org'])).results.map((r) => r.code),
     ).toEqual([OK, DENY])
   })
 
   it('ignores a corrupt retry record', async () => {
     const store = new MemoryStore()
     await store.set(`cf_wrapper:${retryKey('alice@example.com', 'bob@example.org')}`, '{"__proto__":1')
-    await load('', store)
-    const s = h!.session()
-    expect((await transaction(s, ['bob@example.org'])).results[0]!.code).toBe(OK)
+    const h = await load('', store)
+    const s = h.session()
+    expect((await transaction(h, s, ['bob@example.org'])).results[0]!.code).toBe(OK)
   })
 
   it('refuses bad arguments at load', async () => {

@@ -1,14 +1,8 @@
 import { DECLINED, DENY, DENYSOFT, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { encodedWordCharsets } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 const CHARSETS = [
   '# charset CODE [message]',
@@ -27,11 +21,18 @@ function mime(...parts: string[]): string {
 const text = (charset?: string, type = 'text/plain') =>
   `Content-Type: ${type}${charset ? `; charset="${charset}"` : ''}\n\nx`
 
-async function run(message: string, args = '', charsets: string[] = CHARSETS) {
-  h = await loadPlugin(plugin, { args, config: { charsets } })
+function load(args = '', charsets: string[] = CHARSETS) {
+  return loadPluginForTest(plugin, { args, config: { charsets } })
+}
+
+function check(h: PluginHarness, message: string) {
   const s = h.session()
   s.begin({ sender: 'a@example.com', recipients: ['b@example.org'], message })
   return h.first('data_post', s)
+}
+
+async function run(message: string, args = '', charsets: string[] = CHARSETS) {
+  return check(await load(args, charsets), message)
 }
 
 describe('charset', () => {
@@ -86,8 +87,9 @@ describe('charset', () => {
   it('checks encoded words in headers only with headers 1', async () => {
     const msg = 'Subject: =?koi8-r?B?8NLJ18XU?=\nContent-Type: text/plain; charset=utf-8\n\nx\n'
     expect((await run(msg)).code).toBe(OK)
-    expect((await run(msg, 'headers 1')).code).toBe(DENY)
-    expect(h!.logs.some((l) => /fail, charset koi8-r in subject header/.test(l.message))).toBe(true)
+    const headers = await load('headers 1')
+    expect((await check(headers, msg)).code).toBe(DENY)
+    expect(headers.logs.some((l) => /fail, charset koi8-r in subject header/.test(l.message))).toBe(true)
   })
 
   it('with reject 0 only logs', async () => {

@@ -1,6 +1,6 @@
 import { DECLINED, DENY, DENYSOFT, deferredReject, NOTE } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -12,15 +12,12 @@ const BADMAILFROM = [
   'nobody-without-at-sign',
 ]
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(args?: string) {
+  return loadPluginForTest(plugin, { args, config: { badmailfrom: BADMAILFROM } })
+}
 
-async function run(sender: string, recipients: string[], options: { args?: string; relay?: boolean } = {}) {
-  h ??= await loadPlugin(plugin, { args: options.args, config: { badmailfrom: BADMAILFROM } })
-  const s = h.session({ relayClient: options.relay ?? false })
+async function run(h: PluginHarness, sender: string, recipients: string[], relay = false) {
+  const s = h.session({ relayClient: relay })
   s.begin()
   const mail = await h.first('mail', s, testAddress(sender), new Map())
   const rcpts = []
@@ -37,14 +34,16 @@ describe('check_badmailfrom', () => {
   })
 
   it('accepts senders that are not listed (no verdict: the next plugin decides)', async () => {
-    const { mail, rcpts } = await run('alice@good.example', ['bob@example.com'])
+    const h = await load()
+    const { mail, rcpts } = await run(h, 'alice@good.example', ['bob@example.com'])
     expect(mail.code).toBe(DECLINED)
     expect(rcpts[0]!.code).toBe(DECLINED)
-    expect(h!.logs.some((e) => e.message === 'pass' && e.hook === 'mail')).toBe(true)
+    expect(h.logs.some((e) => e.message === 'pass' && e.hook === 'mail')).toBe(true)
   })
 
   it('holds the refusal until RCPT and refuses every recipient with the line reason', async () => {
-    const { mail, rcpts } = await run('Spammer@BAD.example', ['a@example.com', 'b@example.com'])
+    const h = await load()
+    const { mail, rcpts } = await run(h, 'Spammer@BAD.example', ['a@example.com', 'b@example.com'])
     expect(mail.code).toBe(DECLINED)
     for (const r of rcpts)
       expect(r).toMatchObject({
@@ -56,60 +55,63 @@ describe('check_badmailfrom', () => {
   })
 
   it('matches @host entries with the default reason', async () => {
-    const { rcpts } = await run('anyone@junk.example', ['a@example.com'])
+    const h = await load()
+    const { rcpts } = await run(h, 'anyone@junk.example', ['a@example.com'])
     expect(rcpts[0]).toMatchObject({
       code: DENY,
       enhanced: '5.7.1',
       message: ['Your envelope sender is in my badmailfrom list'],
     })
-    expect((await run('anyone@sub.junk.example', ['a@example.com'])).rcpts[0]!.code).toBe(DECLINED)
+    expect((await run(h, 'anyone@sub.junk.example', ['a@example.com'])).rcpts[0]!.code).toBe(DECLINED)
   })
 
   it('matches pattern entries', async () => {
-    const { rcpts } = await run('streamsendbouncer@x.mailengine1.com', ['a@example.com'])
+    const h = await load()
+    const { rcpts } = await run(h, 'streamsendbouncer@x.mailengine1.com', ['a@example.com'])
     expect(rcpts[0]).toMatchObject({ code: DENY, message: ['Your right-hand side VERP does not fool me'] })
   })
 
   it('warns about lines without an @ at load, with file and line', async () => {
-    await run('alice@good.example', [])
-    expect(h!.logs.some((e) => /badmailfrom:5: no @ sign in "nobody-without-at-sign"/.test(e.message))).toBe(
+    const h = await load()
+    await run(h, 'alice@good.example', [])
+    expect(h.logs.some((e) => /badmailfrom:5: no @ sign in "nobody-without-at-sign"/.test(e.message))).toBe(
       true,
     )
   })
 
   it('skips the null sender, relay clients and whitelisted recipients', async () => {
-    expect((await run('<>', ['a@example.com'])).rcpts[0]!.code).toBe(DECLINED)
-    expect((await run('spammer@bad.example', ['a@example.com'], { relay: true })).rcpts[0]!.code).toBe(
-      DECLINED,
-    )
-    const s = h!.session()
+    const h = await load()
+    expect((await run(h, '<>', ['a@example.com'])).rcpts[0]!.code).toBe(DECLINED)
+    expect((await run(h, 'spammer@bad.example', ['a@example.com'], true)).rcpts[0]!.code).toBe(DECLINED)
+    const s = h.session()
     s.begin({ notes: { [NOTE.whitelistSender]: 1 } })
-    await h!.first('mail', s, testAddress('spammer@bad.example'), new Map())
-    expect((await h!.first('rcpt', s, testAddress('a@example.com'), new Map())).code).toBe(DECLINED)
-    const s2 = h!.session()
+    await h.first('mail', s, testAddress('spammer@bad.example'), new Map())
+    expect((await h.first('rcpt', s, testAddress('a@example.com'), new Map())).code).toBe(DECLINED)
+    const s2 = h.session()
     s2.begin()
-    await h!.first('mail', s2, testAddress('spammer@bad.example'), new Map())
+    await h.first('mail', s2, testAddress('spammer@bad.example'), new Map())
     const abuse = testAddress('abuse@example.com')
     abuse.notes.set(NOTE.whitelistRcpt, true)
-    expect((await h!.first('rcpt', s2, abuse, new Map())).code).toBe(DECLINED)
-    expect((await h!.first('rcpt', s2, testAddress('other@example.com'), new Map())).code).toBe(DENY)
+    expect((await h.first('rcpt', s2, abuse, new Map())).code).toBe(DECLINED)
+    expect((await h.first('rcpt', s2, testAddress('other@example.com'), new Map())).code).toBe(DENY)
   })
 
   it('honours reject_type temp', async () => {
-    const { rcpts } = await run('spammer@bad.example', ['a@example.com'], { args: 'reject_type temp' })
+    const h = await load('reject_type temp')
+    const { rcpts } = await run(h, 'spammer@bad.example', ['a@example.com'])
     expect(rcpts[0]).toMatchObject({ code: DENYSOFT, enhanced: '4.7.1', message: ['Go away, spammer'] })
   })
 
   it('only logs with reject 0', async () => {
-    const { rcpts } = await run('spammer@bad.example', ['a@example.com'], { args: 'reject 0' })
+    const h = await load('reject 0')
+    const { rcpts } = await run(h, 'spammer@bad.example', ['a@example.com'])
     expect(rcpts[0]!.code).toBe(DECLINED)
-    expect(h!.logs.some((e) => e.message.startsWith('fail, tolerated'))).toBe(true)
+    expect(h.logs.some((e) => e.message.startsWith('fail, tolerated'))).toBe(true)
   })
 
   it('defers with reject naughty, once per transaction', async () => {
-    const { s, rcpts } = await run('spammer@bad.example', ['a@example.com', 'b@example.com'], {
-      args: 'reject naughty',
-    })
+    const h = await load('reject naughty')
+    const { s, rcpts } = await run(h, 'spammer@bad.example', ['a@example.com', 'b@example.com'])
     expect(rcpts.map((r) => r.code)).toEqual([DECLINED, DECLINED])
     expect(deferredReject(s.connection)).toMatchObject({
       code: DENY,
@@ -119,16 +121,17 @@ describe('check_badmailfrom', () => {
   })
 
   it('sees changes to badmailfrom while running, and keeps the last good list after a bad edit', async () => {
-    await run('alice@good.example', [])
-    h!.writeConfig('badmailfrom', ['alice@good.example  changed our mind'])
-    expect((await run('alice@good.example', ['a@example.com'])).rcpts[0]).toMatchObject({
+    const h = await load()
+    await run(h, 'alice@good.example', [])
+    h.writeConfig('badmailfrom', ['alice@good.example  changed our mind'])
+    expect((await run(h, 'alice@good.example', ['a@example.com'])).rcpts[0]).toMatchObject({
       code: DENY,
       message: ['changed our mind'],
     })
-    h!.writeConfig('badmailfrom', ['^(a+)+$'])
-    expect((await run('alice@good.example', ['a@example.com'])).rcpts[0]!.code).toBe(DENY)
+    h.writeConfig('badmailfrom', ['^(a+)+$'])
+    expect((await run(h, 'alice@good.example', ['a@example.com'])).rcpts[0]!.code).toBe(DENY)
     expect(
-      h!.logs.some((e) => /config change rejected.*badmailfrom:1: pattern \^\(a\+\)\+\$/.test(e.message)),
+      h.logs.some((e) => /config change rejected.*badmailfrom:1: pattern \^\(a\+\)\+\$/.test(e.message)),
     ).toBe(true)
   })
 
@@ -145,11 +148,11 @@ describe('check_badmailfrom', () => {
   })
 
   it('treats __proto__ addresses as ordinary data', async () => {
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       config: { badmailfrom: ['__proto__@example.com', '@constructor.example'] },
     })
-    expect((await run('__proto__@example.com', ['a@example.com'])).rcpts[0]!.code).toBe(DENY)
-    expect((await run('toString@example.com', ['a@example.com'])).rcpts[0]!.code).toBe(DECLINED)
-    expect((await run('x@constructor.example', ['__proto__@example.com'])).rcpts[0]!.code).toBe(DENY)
+    expect((await run(h, '__proto__@example.com', ['a@example.com'])).rcpts[0]!.code).toBe(DENY)
+    expect((await run(h, 'toString@example.com', ['a@example.com'])).rcpts[0]!.code).toBe(DECLINED)
+    expect((await run(h, 'x@constructor.example', ['__proto__@example.com'])).rcpts[0]!.code).toBe(DENY)
   })
 })

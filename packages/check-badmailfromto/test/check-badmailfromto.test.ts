@@ -1,6 +1,6 @@
 import { DECLINED, DENY, DENYSOFT } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -10,14 +10,11 @@ const PAIRS = [
   'lonely@example.com',
 ]
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(args?: string) {
+  return loadPluginForTest(plugin, { args, config: { badmailfromto: PAIRS } })
+}
 
-async function rcpt(sender: string, recipient: string, args?: string) {
-  h ??= await loadPlugin(plugin, { args, config: { badmailfromto: PAIRS } })
+async function rcpt(h: PluginHarness, sender: string, recipient: string) {
   const s = h.session()
   s.begin({ sender })
   return h.first('rcpt', s, testAddress(recipient), new Map())
@@ -30,7 +27,8 @@ describe('check_badmailfromto', () => {
   })
 
   it('refuses a listed pair as if the recipient did not exist', async () => {
-    expect(await rcpt('Stalker@bad.example', 'VICTIM@example.com')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, 'Stalker@bad.example', 'VICTIM@example.com')).toMatchObject({
       code: DENY,
       enhanced: '5.1.1',
       message: ['No such user'],
@@ -39,32 +37,36 @@ describe('check_badmailfromto', () => {
   })
 
   it('matches @host senders', async () => {
-    expect((await rcpt('anyone@spam.example', 'ceo@example.com')).code).toBe(DENY)
-    expect((await rcpt('anyone@spam.example', 'cfo@example.com')).code).toBe(DECLINED)
+    const h = await load()
+    expect((await rcpt(h, 'anyone@spam.example', 'ceo@example.com')).code).toBe(DENY)
+    expect((await rcpt(h, 'anyone@spam.example', 'cfo@example.com')).code).toBe(DECLINED)
   })
 
   it('lets the sender write to others and others write to the recipient', async () => {
-    expect((await rcpt('stalker@bad.example', 'friend@example.com')).code).toBe(DECLINED)
-    expect((await rcpt('friend@good.example', 'victim@example.com')).code).toBe(DECLINED)
-    expect((await rcpt('<>', 'victim@example.com')).code).toBe(DECLINED)
+    const h = await load()
+    expect((await rcpt(h, 'stalker@bad.example', 'friend@example.com')).code).toBe(DECLINED)
+    expect((await rcpt(h, 'friend@good.example', 'victim@example.com')).code).toBe(DECLINED)
+    expect((await rcpt(h, '<>', 'victim@example.com')).code).toBe(DECLINED)
   })
 
   it('warns about a line without a recipient', async () => {
-    await rcpt('a@b.example', 'c@d.example')
-    expect(h!.logs.some((e) => /badmailfromto:3: needs a sender and a recipient/.test(e.message))).toBe(true)
+    const h = await load()
+    await rcpt(h, 'a@b.example', 'c@d.example')
+    expect(h.logs.some((e) => /badmailfromto:3: needs a sender and a recipient/.test(e.message))).toBe(true)
   })
 
   it('honours reject_type and reject 0', async () => {
-    expect((await rcpt('stalker@bad.example', 'victim@example.com', 'reject_type temp')).code).toBe(DENYSOFT)
-    await h!.close()
-    h = undefined
-    expect((await rcpt('stalker@bad.example', 'victim@example.com', 'reject 0')).code).toBe(DECLINED)
+    const temp = await load('reject_type temp')
+    expect((await rcpt(temp, 'stalker@bad.example', 'victim@example.com')).code).toBe(DENYSOFT)
+    const off = await load('reject 0')
+    expect((await rcpt(off, 'stalker@bad.example', 'victim@example.com')).code).toBe(DECLINED)
   })
 
   it('sees config changes', async () => {
-    await rcpt('a@b.example', 'c@d.example')
-    h!.writeConfig('badmailfromto', ['a@b.example c@d.example'])
-    expect((await rcpt('a@b.example', 'c@d.example')).code).toBe(DENY)
+    const h = await load()
+    await rcpt(h, 'a@b.example', 'c@d.example')
+    h.writeConfig('badmailfromto', ['a@b.example c@d.example'])
+    expect((await rcpt(h, 'a@b.example', 'c@d.example')).code).toBe(DENY)
   })
 
   it('refuses patterns at load, with file and line', async () => {
@@ -74,10 +76,10 @@ describe('check_badmailfromto', () => {
   })
 
   it('treats __proto__ addresses as data', async () => {
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       config: { badmailfromto: ['__proto__@example.com constructor@example.com'] },
     })
-    expect((await rcpt('__proto__@example.com', 'constructor@example.com')).code).toBe(DENY)
-    expect((await rcpt('__proto__@example.com', '__proto__@example.com')).code).toBe(DECLINED)
+    expect((await rcpt(h, '__proto__@example.com', 'constructor@example.com')).code).toBe(DENY)
+    expect((await rcpt(h, '__proto__@example.com', '__proto__@example.com')).code).toBe(DECLINED)
   })
 })

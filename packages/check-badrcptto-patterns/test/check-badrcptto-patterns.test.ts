@@ -1,6 +1,6 @@
 import { DECLINED, DENY, DENYSOFT } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -11,14 +11,11 @@ const PATTERNS = [
   'local',
 ]
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(args?: string) {
+  return loadPluginForTest(plugin, { args, config: { badrcptto_patterns: PATTERNS } })
+}
 
-async function rcpt(recipient: string, args?: string) {
-  h ??= await loadPlugin(plugin, { args, config: { badrcptto_patterns: PATTERNS } })
+async function rcpt(h: PluginHarness, recipient: string) {
   const s = h.session()
   s.begin()
   return h.first('rcpt', s, testAddress(recipient), new Map())
@@ -30,30 +27,31 @@ describe('check_badrcptto_patterns', () => {
   })
 
   it('refuses with the line response', async () => {
-    expect(await rcpt('a%b@example.com')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, 'a%b@example.com')).toMatchObject({
       code: DENY,
       enhanced: '5.1.1',
       message: ['Sorry, no percent hack here'],
     })
-    expect(await rcpt('"a!b"@example.com')).toMatchObject({ message: ['Bang paths are history'] })
+    expect(await rcpt(h, '"a!b"@example.com')).toMatchObject({ message: ['Bang paths are history'] })
   })
 
   it('uses a default text for lines without a response; every line is a pattern', async () => {
-    expect(await rcpt('"a@b"@example.com')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, '"a@b"@example.com')).toMatchObject({
       message: ['Mail to "a@b"@example.com not accepted here'],
     })
-    expect((await rcpt('LOCALHOST@example.com')).code).toBe(DENY)
+    expect((await rcpt(h, 'LOCALHOST@example.com')).code).toBe(DENY)
   })
 
   it('accepts others', async () => {
-    expect((await rcpt('alice@example.com')).code).toBe(DECLINED)
+    const h = await load()
+    expect((await rcpt(h, 'alice@example.com')).code).toBe(DECLINED)
   })
 
   it('honours reject_type temp and reject 0', async () => {
-    expect((await rcpt('a%b@example.com', 'reject_type temp')).code).toBe(DENYSOFT)
-    await h!.close()
-    h = undefined
-    expect((await rcpt('a%b@example.com', 'reject 0')).code).toBe(DECLINED)
+    expect((await rcpt(await load('reject_type temp'), 'a%b@example.com')).code).toBe(DENYSOFT)
+    expect((await rcpt(await load('reject 0'), 'a%b@example.com')).code).toBe(DECLINED)
   })
 
   it('reports invalid and catastrophic patterns at load with file and line', async () => {
@@ -66,8 +64,9 @@ describe('check_badrcptto_patterns', () => {
   })
 
   it('sees config changes', async () => {
-    await rcpt('alice@example.com')
-    h!.writeConfig('badrcptto_patterns', '^alice@\n')
-    expect((await rcpt('alice@example.com')).code).toBe(DENY)
+    const h = await load()
+    await rcpt(h, 'alice@example.com')
+    h.writeConfig('badrcptto_patterns', '^alice@\n')
+    expect((await rcpt(h, 'alice@example.com')).code).toBe(DENY)
   })
 })

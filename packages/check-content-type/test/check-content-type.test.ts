@@ -1,14 +1,8 @@
 import { DECLINED, DENY, DENYSOFT, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 const TYPES = [
   '# content_types: pattern CODE [message]',
@@ -27,11 +21,18 @@ function mime(...parts: string[]): string {
 }
 const part = (type: string, body = 'x') => `Content-Type: ${type}\n\n${body}`
 
-async function run(text: string, args = '', types: string[] | string = TYPES) {
-  h = await loadPlugin(plugin, { args, config: { content_types: types } })
+function load(args = '', types: string[] | string = TYPES) {
+  return loadPluginForTest(plugin, { args, config: { content_types: types } })
+}
+
+function check(h: PluginHarness, text: string) {
   const s = h.session()
   s.begin({ sender: 'a@example.com', recipients: ['b@example.org'], message: text })
   return h.first('data_post', s)
+}
+
+async function run(text: string, args = '', types: string[] | string = TYPES) {
+  return check(await load(args, types), text)
 }
 
 describe('check_content_type', () => {
@@ -89,9 +90,10 @@ describe('check_content_type', () => {
   })
 
   it('with reject 0 only logs', async () => {
-    expect((await run(mime(part('application/zip')), 'reject 0')).code).toBe(DECLINED)
+    const h = await load('reject 0')
+    expect((await check(h, mime(part('application/zip')))).code).toBe(DECLINED)
     expect(
-      h!.logs.some((l) => /fail, tolerated, application\/zip \(.*content_types:6\)/.test(l.message)),
+      h.logs.some((l) => /fail, tolerated, application\/zip \(.*content_types:6\)/.test(l.message)),
     ).toBe(true)
   })
 
@@ -119,7 +121,7 @@ describe('check_content_type', () => {
   })
 
   it('keeps the last good table when the file is broken later', async () => {
-    h = await loadPlugin(plugin, { config: { content_types: TYPES } })
+    const h = await load()
     h.writeConfig('content_types', ['image/* (DENY'])
     const s = h.session()
     s.begin({ sender: 'a@example.com', message: mime(part('application/zip')) })

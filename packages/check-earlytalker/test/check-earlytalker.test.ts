@@ -1,14 +1,8 @@
 import { Address, NOTE as CORE_NOTE, DECLINED, DENY, DENYSOFT, DENYSOFT_DISCONNECT } from '@postern/core'
-import { loadPlugin, type PluginHarness, type TestSession } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type TestSession } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 const REFUSAL = {
   code: DENYSOFT,
@@ -25,11 +19,11 @@ function talkAfter(s: TestSession, ms: number) {
 }
 
 async function connect(args: string, talk: 'before' | 'during' | 'never', init = {}) {
-  h = await loadPlugin(plugin, { args })
+  const h = await loadPluginForTest(plugin, { args })
   const s = h.session(init)
   if (talk === 'before') s.connection.earlyTalker = true
   if (talk === 'during') talkAfter(s, 5)
-  return { s, r: await h.first('connect', s) }
+  return { h, s, r: await h.first('connect', s) }
 }
 
 describe('check_earlytalker', () => {
@@ -60,21 +54,18 @@ describe('check_earlytalker', () => {
       code: DENY,
       enhanced: '5.5.0',
     })
-    await h!.close()
     expect((await connect('wait 1 reject_type temp_disconnect', 'before')).r.code).toBe(DENYSOFT_DISCONNECT)
-    await h!.close()
     expect((await connect('action deny', 'before')).r.code).toBe(DENY)
-    await h!.close()
     const logged = await connect('action log', 'before')
     expect(logged.r.code).toBe(DECLINED)
     expect(logged.s.connection.notes.get(NOTE)).toBe(true)
   })
 
   it('with defer-reject, refuses at MAIL instead', async () => {
-    const { s, r } = await connect('wait 1 defer-reject 1', 'before')
+    const { h, s, r } = await connect('wait 1 defer-reject 1', 'before')
     expect(r.code).toBe(DECLINED)
     s.begin()
-    const mail = await h!.first('mail', s, Address.parse('<a@example.com>'), new Map())
+    const mail = await h.first('mail', s, Address.parse('<a@example.com>'), new Map())
     expect(mail).toMatchObject(REFUSAL)
   })
 
@@ -87,7 +78,6 @@ describe('check_earlytalker', () => {
 
   it('skips immune clients and good karma without waiting', async () => {
     expect((await connect('wait 30', 'before', { relayClient: true })).r.code).toBe(DECLINED)
-    await h!.close()
     expect((await connect('wait 30', 'before', { notes: { karma_history: 6 } })).r.code).toBe(DECLINED)
   })
 
@@ -96,16 +86,16 @@ describe('check_earlytalker', () => {
   })
 
   it('gives up quietly when the client goes away during the wait', async () => {
-    h = await loadPlugin(plugin, { args: 'wait 30' })
+    const h = await loadPluginForTest(plugin, { args: 'wait 30' })
     const s = h.session()
     setTimeout(() => s.disconnect(), 5)
     expect((await h.first('connect', s)).code).toBe(DECLINED)
   })
 
   it('does nothing with check-at DATA (the engine checks pipelining itself) and says so', async () => {
-    const { r } = await connect('check-at DATA', 'before')
+    const { h, r } = await connect('check-at DATA', 'before')
     expect(r.code).toBe(DECLINED)
-    expect(h!.logs.some((l) => /check-at DATA/.test(l.message))).toBe(true)
+    expect(h.logs.some((l) => /check-at DATA/.test(l.message))).toBe(true)
   })
 
   it('refuses bad arguments at load', async () => {

@@ -1,14 +1,8 @@
 import { DECLINED, DENY } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 function message(received: number, delivered = 0): string {
   const lines: string[] = []
@@ -19,7 +13,7 @@ function message(received: number, delivered = 0): string {
 }
 
 async function run(args: string, text: string) {
-  h = await loadPlugin(plugin, { args })
+  const h = await loadPluginForTest(plugin, { args })
   const s = h.session()
   s.begin({ sender: 'a@example.com', recipients: ['b@example.org'], message: text })
   return h.first('data_post', s)

@@ -1,6 +1,6 @@
 import { DECLINED, definePlugin, ok, type PluginHooks } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE_NORELAY } from '../src/index.js'
 
@@ -15,14 +15,8 @@ function granting(answer: boolean) {
   return definePlugin({ name: answer ? 'grant_and_stop' : 'grant', core: '^1.0.0', hooks })
 }
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
-
-async function load(before = granting(false)) {
-  h = await loadPlugin(plugin, {
+function load(before = granting(false)) {
+  return loadPluginForTest(plugin, {
     before: [{ plugin: before }],
     config: { norelayclients: ['192.0.2.25', '198.51.100.', '2001:db8::/32'] },
   })
@@ -34,46 +28,46 @@ describe('check_norelay', () => {
   })
 
   it('takes relaying away from listed clients at connect', async () => {
-    await load()
+    const h = await load()
     for (const ip of ['192.0.2.25', '198.51.100.3', '2001:db8::5']) {
-      const s = h!.session({ remoteIp: ip })
-      expect((await h!.first('connect', s)).code).toBe(DECLINED)
+      const s = h.session({ remoteIp: ip })
+      expect((await h.first('connect', s)).code).toBe(DECLINED)
       expect(s.connection.relayClient, ip).toBe(false)
       expect(s.connection.notes.get(NOTE_NORELAY)).toBe(true)
     }
-    const other = h!.session({ remoteIp: '192.0.2.26' })
-    await h!.first('connect', other)
+    const other = h.session({ remoteIp: '192.0.2.26' })
+    await h.first('connect', other)
     expect(other.connection.relayClient).toBe(true)
   })
 
   it('enforces itself at MAIL and RCPT when an earlier plugin stopped the connect chain', async () => {
-    await load(granting(true))
-    const s = h!.session({ remoteIp: '192.0.2.25' })
-    expect((await h!.first('connect', s)).code).toBe(900)
+    const h = await load(granting(true))
+    const s = h.session({ remoteIp: '192.0.2.25' })
+    expect((await h.first('connect', s)).code).toBe(900)
     expect(s.connection.relayClient).toBe(true)
     s.begin()
-    await h!.first('mail', s, testAddress('a@example.com'), new Map())
+    await h.first('mail', s, testAddress('a@example.com'), new Map())
     expect(s.connection.relayClient).toBe(false)
     s.connection.relayClient = true
-    await h!.first('rcpt', s, testAddress('b@example.com'), new Map())
+    await h.first('rcpt', s, testAddress('b@example.com'), new Map())
     expect(s.connection.relayClient).toBe(false)
   })
 
   it('leaves authenticated clients alone', async () => {
-    await load()
-    const s = h!.session({ remoteIp: '192.0.2.25' })
+    const h = await load()
+    const s = h.session({ remoteIp: '192.0.2.25' })
     s.connection.auth = { user: 'alice', mechanism: 'PLAIN' }
     s.connection.relayClient = true
     s.begin()
-    await h!.first('rcpt', s, testAddress('b@example.com'), new Map())
+    await h.first('rcpt', s, testAddress('b@example.com'), new Map())
     expect(s.connection.relayClient).toBe(true)
   })
 
   it('sees norelayclients change, and reports bad lines at load', async () => {
-    await load()
-    h!.writeConfig('norelayclients', ['192.0.2.26'])
-    const s = h!.session({ remoteIp: '192.0.2.26' })
-    await h!.first('connect', s)
+    const h = await load()
+    h.writeConfig('norelayclients', ['192.0.2.26'])
+    const s = h.session({ remoteIp: '192.0.2.26' })
+    await h.first('connect', s)
     expect(s.connection.relayClient).toBe(false)
     await expect(loadPlugin(plugin, { config: { norelayclients: ['10.0.0.0/40'] } })).rejects.toThrow(
       /norelayclients:1: "10.0.0.0\/40" is not an IP address/,

@@ -1,14 +1,8 @@
 import { DECLINED, DENY, DENYSOFT, NOTE } from '@postern/core'
-import { loadPlugin, type PluginHarness, type TestConnectionInit } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, type TestConnectionInit } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 const BADHELO = [
   '# names spamware uses',
@@ -18,9 +12,16 @@ const BADHELO = [
   '/\\.dynamic\\./',
 ]
 
-async function helo(host: string, args = '', conn: TestConnectionInit = {}, badhelo: string[] = BADHELO) {
-  h = await loadPlugin(plugin, { args, config: { badhelo } })
+function load(args = '', badhelo: string[] = BADHELO) {
+  return loadPluginForTest(plugin, { args, config: { badhelo } })
+}
+
+function check(h: PluginHarness, host: string, conn: TestConnectionInit = {}) {
   return h.first('helo', h.session({ remoteIp: '192.0.2.10', ...conn }), host)
+}
+
+async function helo(host: string, args = '', conn: TestConnectionInit = {}, badhelo: string[] = BADHELO) {
+  return check(await load(args, badhelo), host, conn)
 }
 
 describe('check_spamhelo', () => {
@@ -45,8 +46,9 @@ describe('check_spamhelo', () => {
 
   it('refuses names matching a badhelo pattern, bare or slashed', async () => {
     expect((await helo('mx42.spam.example')).code).toBe(DENY)
-    expect((await helo('host.dynamic.isp.example')).code).toBe(DENY)
-    expect(h!.logs.some((l) => /badhelo \/\\\.dynamic\\\.\/ \(.*badhelo:5\)/.test(l.message))).toBe(true)
+    const h = await load()
+    expect((await check(h, 'host.dynamic.isp.example')).code).toBe(DENY)
+    expect(h.logs.some((l) => /badhelo \/\\\.dynamic\\\.\/ \(.*badhelo:5\)/.test(l.message))).toBe(true)
     expect((await helo('mx.spam.example')).code).toBe(DECLINED)
   })
 
@@ -93,7 +95,7 @@ describe('check_spamhelo', () => {
   it('honours reject and reject_type', async () => {
     expect((await helo('yahoo.com', 'reject_type temp')).code).toBe(DENYSOFT)
     expect((await helo('yahoo.com', 'reject 0')).code).toBe(DECLINED)
-    h = await loadPlugin(plugin, { args: 'reject naughty', config: { badhelo: BADHELO } })
+    const h = await load('reject naughty')
     const s = h.session()
     expect((await h.first('ehlo', s, 'yahoo.com')).code).toBe(DECLINED)
     expect(s.connection.notes.get(NOTE.naughty)).toBe('I do not believe you are yahoo.com.')
@@ -105,7 +107,7 @@ describe('check_spamhelo', () => {
   })
 
   it('adds an X-HELO header with add_header 1', async () => {
-    h = await loadPlugin(plugin, { args: 'add_header 1' })
+    const h = await loadPluginForTest(plugin, { args: 'add_header 1' })
     const s = h.session({ helloHost: 'mail.example.net' })
     const tx = s.begin({ message: 'Subject: x\n\nx\n' })
     await h.notify('data_post_headers', s)

@@ -1,19 +1,16 @@
 import { DECLINED, DENY, DENYSOFT, DENYSOFT_DISCONNECT, deferredReject } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
 const VERYBAD = ['honeypot@example.com', '@spamtrap.example   This message is refused']
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(args?: string) {
+  return loadPluginForTest(plugin, { args, config: { verybadrcptto: VERYBAD } })
+}
 
-async function transaction(recipients: string[], args?: string) {
-  h ??= await loadPlugin(plugin, { args, config: { verybadrcptto: VERYBAD } })
+async function transaction(h: PluginHarness, recipients: string[]) {
   const s = h.session()
   s.begin({ sender: 'someone@sender.example' })
   const results = []
@@ -27,7 +24,8 @@ describe('check_verybadrcptto', () => {
   })
 
   it('refuses the match, every later recipient and DATA', async () => {
-    const { results, data } = await transaction([
+    const h = await load()
+    const { results, data } = await transaction(h, [
       'alice@example.com',
       'honeypot@example.com',
       'bob@example.com',
@@ -45,29 +43,30 @@ describe('check_verybadrcptto', () => {
   })
 
   it('uses the line reason', async () => {
-    const { results } = await transaction(['x@spamtrap.example'])
+    const h = await load()
+    const { results } = await transaction(h, ['x@spamtrap.example'])
     expect(results[0]!.message).toEqual(['This message is refused'])
   })
 
   it('lets a clean transaction through', async () => {
-    const { results, data } = await transaction(['alice@example.com'])
+    const h = await load()
+    const { results, data } = await transaction(h, ['alice@example.com'])
     expect(results[0]!.code).toBe(DECLINED)
     expect(data.code).toBe(DECLINED)
   })
 
   it('honours reject_type', async () => {
-    const { data } = await transaction(['honeypot@example.com'], 'reject_type temp_disconnect')
+    const { data } = await transaction(await load('reject_type temp_disconnect'), ['honeypot@example.com'])
     expect(data.code).toBe(DENYSOFT_DISCONNECT)
-    await h!.close()
-    h = undefined
-    expect((await transaction(['honeypot@example.com'], 'reject_type soft')).results[0]!.code).toBe(DENYSOFT)
+    const soft = await load('reject_type soft')
+    expect((await transaction(soft, ['honeypot@example.com'])).results[0]!.code).toBe(DENYSOFT)
   })
 
   it('defers once with reject naughty', async () => {
-    const { s, results, data } = await transaction(
-      ['honeypot@example.com', 'a@example.com'],
-      'reject naughty',
-    )
+    const { s, results, data } = await transaction(await load('reject naughty'), [
+      'honeypot@example.com',
+      'a@example.com',
+    ])
     expect([...results.map((r) => r.code), data.code]).toEqual([DECLINED, DECLINED, DECLINED])
     expect(deferredReject(s.connection)?.message).toHaveLength(1)
   })
@@ -79,9 +78,10 @@ describe('check_verybadrcptto', () => {
   })
 
   it('sees config changes and treats __proto__ as data', async () => {
-    await transaction([])
-    h!.writeConfig('verybadrcptto', '__proto__@example.com\n')
-    expect((await transaction(['__proto__@example.com'])).data.code).toBe(DENY)
-    expect((await transaction(['honeypot@example.com'])).data.code).toBe(DECLINED)
+    const h = await load()
+    await transaction(h, [])
+    h.writeConfig('verybadrcptto', '__proto__@example.com\n')
+    expect((await transaction(h, ['__proto__@example.com'])).data.code).toBe(DENY)
+    expect((await transaction(h, ['honeypot@example.com'])).data.code).toBe(DECLINED)
   })
 })

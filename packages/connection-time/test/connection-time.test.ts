@@ -1,15 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LOG } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE, NOTE_START } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 describe('connection_time', () => {
   it('declares its core range as in package.json', () => {
@@ -17,7 +11,7 @@ describe('connection_time', () => {
   })
 
   it('logs the duration from pre-connection to post-connection, with fields', async () => {
-    h = await loadPlugin(plugin)
+    const h = await loadPluginForTest(plugin)
     const s = h.session({ remoteIp: '192.0.2.7' })
     await h.first('pre-connection', s)
     await h.first('connect', s)
@@ -35,7 +29,7 @@ describe('connection_time', () => {
   })
 
   it('keeps the pre-connection start when connect runs later', async () => {
-    h = await loadPlugin(plugin)
+    const h = await loadPluginForTest(plugin)
     const s = h.session()
     await h.first('pre-connection', s)
     const first = s.connection.notes.get(NOTE_START)
@@ -45,7 +39,7 @@ describe('connection_time', () => {
   })
 
   it('starts at connect when there was no pre-connection', async () => {
-    h = await loadPlugin(plugin, { args: 'precision 1' })
+    const h = await loadPluginForTest(plugin, { args: 'precision 1' })
     const s = h.session()
     await h.first('connect', s)
     await h.notify('post-connection', s)
@@ -53,7 +47,7 @@ describe('connection_time', () => {
   })
 
   it('logs nothing for a session it never saw start', async () => {
-    h = await loadPlugin(plugin)
+    const h = await loadPluginForTest(plugin)
     const s = h.session()
     await h.notify('post-connection', s)
     expect(s.connection.notes.has(NOTE)).toBe(false)
@@ -61,7 +55,7 @@ describe('connection_time', () => {
   })
 
   it('honours the loglevel argument', async () => {
-    h = await loadPlugin(plugin, { args: 'loglevel 4' })
+    const h = await loadPluginForTest(plugin, { args: 'loglevel 4' })
     const s = h.session()
     await h.first('connect', s)
     await h.notify('post-connection', s)

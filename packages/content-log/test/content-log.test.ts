@@ -3,28 +3,25 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { DENYSOFT, OK, type QueueResult } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
+import { loadPluginForTest, type PluginHarness } from '@postern/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { asctime, MboxrdEncoder, strftime } from '../src/index.js'
 
-let h: PluginHarness | undefined
 let dir: string
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'content-log-'))
 })
-afterEach(async () => {
-  await h?.close()
-  h = undefined
+afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
 const queued: QueueResult = { code: OK, message: ['Queued'] }
 
-async function archive(text: string, sender = 'alice@example.com', result = queued) {
-  const s = h!.session()
+async function archive(h: PluginHarness, text: string, sender = 'alice@example.com', result = queued) {
+  const s = h.session()
   s.begin({ sender, recipients: ['bob@example.org'], message: text })
-  await h!.notify('queue_post', s, result)
+  await h.notify('queue_post', s, result)
 }
 
 const today = () => strftime('%Y%m%d', new Date(), true)
@@ -43,9 +40,12 @@ describe('content_log', () => {
   })
 
   it('appends each queued message to the file the date pattern names, as mboxrd', async () => {
-    h = await loadPlugin(plugin, { args: 'utc 1', config: { content_log_file: `${dir}/%Y%m%d` } })
-    await archive('Subject: one\n\nFrom here on\n>From quoted\nbye\n')
-    await archive('Subject: two\n\nsecond\n', '<>')
+    const h = await loadPluginForTest(plugin, {
+      args: 'utc 1',
+      config: { content_log_file: `${dir}/%Y%m%d` },
+    })
+    await archive(h, 'Subject: one\n\nFrom here on\n>From quoted\nbye\n')
+    await archive(h, 'Subject: two\n\nsecond\n', '<>')
     const file = path.join(dir, today())
     const text = readFileSync(file, 'latin1')
     const entries = text.split(/^(?=From \S+ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n)/m)
@@ -60,15 +60,15 @@ describe('content_log', () => {
   })
 
   it('keeps 8-bit bytes as they are', async () => {
-    h = await loadPlugin(plugin, { args: `utc 1 path ${dir}/%Y` })
-    await archive('Subject: x\n\nGrüße\n')
+    const h = await loadPluginForTest(plugin, { args: `utc 1 path ${dir}/%Y` })
+    await archive(h, 'Subject: x\n\nGrüße\n')
     expect(readFileSync(path.join(dir, strftime('%Y', new Date(), true)), 'utf8')).toContain('Grüße\n')
   })
 
   it('does not interleave messages appended at the same time', async () => {
-    h = await loadPlugin(plugin, { args: `utc 1 path ${dir}/box` })
+    const h = await loadPluginForTest(plugin, { args: `utc 1 path ${dir}/box` })
     const big = (c: string) => `Subject: ${c}\n\n${`${c.repeat(70)}\n`.repeat(3000)}`
-    await Promise.all(['a', 'b', 'c'].map((c) => archive(big(c))))
+    await Promise.all(['a', 'b', 'c'].map((c) => archive(h, big(c))))
     const text = readFileSync(path.join(dir, 'box'), 'latin1')
     for (const c of ['a', 'b', 'c']) {
       const start = text.indexOf(`Subject: ${c}`)
@@ -79,28 +79,29 @@ describe('content_log', () => {
 
   it('archives only what the queue accepted, unless told `all 1`', async () => {
     const refused: QueueResult = { code: DENYSOFT, message: ['later'] }
-    h = await loadPlugin(plugin, { args: `path ${dir}/box` })
-    await archive('Subject: no\n\nx\n', 'a@example.com', refused)
+    const h = await loadPluginForTest(plugin, { args: `path ${dir}/box` })
+    await archive(h, 'Subject: no\n\nx\n', 'a@example.com', refused)
     expect(readdirSync(dir)).toEqual([])
-    await h.close()
-    h = await loadPlugin(plugin, { args: `all 1 path ${dir}/box` })
-    await archive('Subject: yes\n\nx\n', 'a@example.com', refused)
+    const all = await loadPluginForTest(plugin, { args: `all 1 path ${dir}/box` })
+    await archive(all, 'Subject: yes\n\nx\n', 'a@example.com', refused)
     expect(readFileSync(path.join(dir, 'box'), 'utf8')).toContain('Subject: yes')
   })
 
   it('is switched off by content_log_enabled 0', async () => {
-    h = await loadPlugin(plugin, { args: `path ${dir}/box`, config: { content_log_enabled: '0\n' } })
-    await archive('Subject: x\n\nx\n')
+    const h = await loadPluginForTest(plugin, {
+      args: `path ${dir}/box`,
+      config: { content_log_enabled: '0\n' },
+    })
+    await archive(h, 'Subject: x\n\nx\n')
     expect(readdirSync(dir)).toEqual([])
   })
 
   it('logs, and does not throw, when the file cannot be written', async () => {
-    h = await loadPlugin(plugin, { args: `path ${dir}/file/%Y` })
-    await archive('Subject: x\n\nx\n') // creates dir/file/YYYY
-    await h.close()
-    h = await loadPlugin(plugin, { args: `path ${dir}/file` }) // now a directory: cannot append
-    await archive('Subject: x\n\nx\n')
-    expect(h.logs.some((l) => l.level === 3 && /cannot append to/.test(l.message))).toBe(true)
+    const h = await loadPluginForTest(plugin, { args: `path ${dir}/file/%Y` })
+    await archive(h, 'Subject: x\n\nx\n') // creates dir/file/YYYY
+    const broken = await loadPluginForTest(plugin, { args: `path ${dir}/file` }) // now a directory: cannot append
+    await archive(broken, 'Subject: x\n\nx\n')
+    expect(broken.logs.some((l) => l.level === 3 && /cannot append to/.test(l.message))).toBe(true)
   })
 
   it('quotes From lines split across chunks', async () => {

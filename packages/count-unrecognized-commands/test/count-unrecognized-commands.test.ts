@@ -1,14 +1,8 @@
 import { DECLINED, DENY_DISCONNECT, definePlugin, done } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 describe('count_unrecognized_commands', () => {
   it('declares its core range as in package.json', () => {
@@ -17,7 +11,7 @@ describe('count_unrecognized_commands', () => {
   })
 
   it('declines three unknown commands, then refuses the fourth with DENY_DISCONNECT 5.5.1', async () => {
-    h = await loadPlugin(plugin)
+    const h = await loadPluginForTest(plugin)
     const s = h.session()
     for (let i = 0; i < 3; i++)
       expect((await h.first('unrecognized_command', s, 'get', '/ HTTP/1.0')).code).toBe(DECLINED)
@@ -31,17 +25,16 @@ describe('count_unrecognized_commands', () => {
   })
 
   it('reads the limit as the first word or as max N', async () => {
-    h = await loadPlugin(plugin, { args: '1' })
-    expect((await h.first('unrecognized_command', h.session(), 'x', '')).code).toBe(DENY_DISCONNECT)
-    await h.close()
-    h = await loadPlugin(plugin, { args: 'max 2' })
+    const first = await loadPluginForTest(plugin, { args: '1' })
+    expect((await first.first('unrecognized_command', first.session(), 'x', '')).code).toBe(DENY_DISCONNECT)
+    const h = await loadPluginForTest(plugin, { args: 'max 2' })
     const s = h.session()
     expect((await h.first('unrecognized_command', s, 'x', '')).code).toBe(DECLINED)
     expect((await h.first('unrecognized_command', s, 'x', '')).code).toBe(DENY_DISCONNECT)
   })
 
   it('counts per connection', async () => {
-    h = await loadPlugin(plugin, { args: '2' })
+    const h = await loadPluginForTest(plugin, { args: '2' })
     const a = h.session()
     const b = h.session()
     expect((await h.first('unrecognized_command', a, 'x', '')).code).toBe(DECLINED)
@@ -61,14 +54,14 @@ describe('count_unrecognized_commands', () => {
         },
       },
     })
-    h = await loadPlugin(plugin, { args: '1', before: [{ plugin: xverb }] })
+    const h = await loadPluginForTest(plugin, { args: '1', before: [{ plugin: xverb }] })
     const s = h.session()
     expect((await h.first('unrecognized_command', s, 'xhello', '')).plugin).toBe('xverb')
     expect(s.connection.notes.get(NOTE)).toBeUndefined()
   })
 
   it('keeps a hostile verb out of its reply and survives a huge one', async () => {
-    h = await loadPlugin(plugin, { args: '1' })
+    const h = await loadPluginForTest(plugin, { args: '1' })
     const r = await h.first('unrecognized_command', h.session(), '__proto__'.repeat(10_000), '\r\n')
     expect(r.code).toBe(DENY_DISCONNECT)
     expect(r.message.join('')).not.toContain('__proto__')

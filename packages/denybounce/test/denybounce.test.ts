@@ -1,32 +1,25 @@
 import { DECLINED, DENY, DENYSOFT, MemoryStore, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
-
 async function load(args?: string, store = new MemoryStore()) {
-  h = await loadPlugin(plugin, { args, store })
-  return store
+  return { h: await loadPluginForTest(plugin, { args, store }), store }
 }
 
 /** A relay client's message from `sender`, queued (queue_post with OK). */
-async function send(sender: string, code: typeof OK | typeof DENY = OK, auth = false) {
-  const s = h!.session({ relayClient: !auth })
+async function send(h: PluginHarness, sender: string, code: typeof OK | typeof DENY = OK, auth = false) {
+  const s = h.session({ relayClient: !auth })
   if (auth) s.connection.auth = { user: 'alice', mechanism: 'PLAIN' }
   s.begin({ sender, recipients: ['friend@elsewhere.example'] })
-  await h!.notify('queue_post', s, { code, message: ['Queued'] })
+  await h.notify('queue_post', s, { code, message: ['Queued'] })
 }
 
-async function bounce(recipient: string) {
-  const s = h!.session()
+async function bounce(h: PluginHarness, recipient: string) {
+  const s = h.session()
   s.begin({ sender: '<>' })
-  return h!.first('rcpt', s, testAddress(recipient), new Map())
+  return h.first('rcpt', s, testAddress(recipient), new Map())
 }
 
 describe('denybounce', () => {
@@ -35,8 +28,8 @@ describe('denybounce', () => {
   })
 
   it('refuses a bounce to an address that has sent no mail', async () => {
-    await load()
-    expect(await bounce('alice@example.com')).toMatchObject({
+    const { h } = await load()
+    expect(await bounce(h, 'alice@example.com')).toMatchObject({
       code: DENY,
       enhanced: '5.7.1',
       message: ['alice@example.com sends no mail, so it accepts no bounces'],
@@ -45,56 +38,55 @@ describe('denybounce', () => {
   })
 
   it('accepts bounces for senders of queued relay or authenticated mail, in the namespaced store', async () => {
-    const store = await load()
-    await send('Alice@example.com')
-    await send('bob@example.com', OK, true)
-    expect((await bounce('alice@example.com')).code).toBe(DECLINED)
-    expect((await bounce('bob@example.com')).code).toBe(DECLINED)
+    const { h, store } = await load()
+    await send(h, 'Alice@example.com')
+    await send(h, 'bob@example.com', OK, true)
+    expect((await bounce(h, 'alice@example.com')).code).toBe(DECLINED)
+    expect((await bounce(h, 'bob@example.com')).code).toBe(DECLINED)
     expect(await store.get('denybounce:alice@example.com')).toMatch(/^\d+$/)
   })
 
   it('does not record refused messages or non-relay senders', async () => {
-    await load()
-    await send('carol@example.com', DENY)
-    const s = h!.session()
+    const { h } = await load()
+    await send(h, 'carol@example.com', DENY)
+    const s = h.session()
     s.begin({ sender: 'dave@example.com' })
-    await h!.notify('queue_post', s, { code: OK, message: [] })
-    expect((await bounce('carol@example.com')).code).toBe(DENY)
-    expect((await bounce('dave@example.com')).code).toBe(DENY)
+    await h.notify('queue_post', s, { code: OK, message: [] })
+    expect((await bounce(h, 'carol@example.com')).code).toBe(DENY)
+    expect((await bounce(h, 'dave@example.com')).code).toBe(DENY)
   })
 
   it('leaves ordinary mail, postmaster and relay clients alone', async () => {
-    await load()
-    const s = h!.session()
+    const { h } = await load()
+    const s = h.session()
     s.begin({ sender: 'someone@else.example' })
-    expect((await h!.first('rcpt', s, testAddress('alice@example.com'), new Map())).code).toBe(DECLINED)
-    expect((await bounce('postmaster@example.com')).code).toBe(DECLINED)
-    const r = h!.session({ relayClient: true })
+    expect((await h.first('rcpt', s, testAddress('alice@example.com'), new Map())).code).toBe(DECLINED)
+    expect((await bounce(h, 'postmaster@example.com')).code).toBe(DECLINED)
+    const r = h.session({ relayClient: true })
     r.begin({ sender: '<>' })
-    expect((await h!.first('rcpt', r, testAddress('alice@example.com'), new Map())).code).toBe(DECLINED)
+    expect((await h.first('rcpt', r, testAddress('alice@example.com'), new Map())).code).toBe(DECLINED)
   })
 
   it('forgets senders after `days`', async () => {
-    const store = await load('days 1')
-    await send('alice@example.com')
+    const { h, store } = await load('days 1')
+    await send(h, 'alice@example.com')
     await store.set('denybounce:alice@example.com', '1', { ttl: 1 })
     await new Promise((r) => setTimeout(r, 5))
-    expect((await bounce('alice@example.com')).code).toBe(DENY)
+    expect((await bounce(h, 'alice@example.com')).code).toBe(DENY)
     await expect(loadPlugin(plugin, { args: 'days -3' })).rejects.toThrow(/days must be a positive number/)
   })
 
   it('honours reject_type and reject 0', async () => {
-    await load('reject_type temp')
-    expect((await bounce('alice@example.com')).code).toBe(DENYSOFT)
-    await h!.close()
-    await load('reject 0')
-    expect((await bounce('alice@example.com')).code).toBe(DECLINED)
+    const temp = await load('reject_type temp')
+    expect((await bounce(temp.h, 'alice@example.com')).code).toBe(DENYSOFT)
+    const off = await load('reject 0')
+    expect((await bounce(off.h, 'alice@example.com')).code).toBe(DECLINED)
   })
 
   it('treats __proto__ as an ordinary address', async () => {
-    await load()
-    await send('__proto__@example.com')
-    expect((await bounce('__proto__@example.com')).code).toBe(DECLINED)
-    expect((await bounce('constructor@example.com')).code).toBe(DENY)
+    const { h } = await load()
+    await send(h, '__proto__@example.com')
+    expect((await bounce(h, '__proto__@example.com')).code).toBe(DECLINED)
+    expect((await bounce(h, 'constructor@example.com')).code).toBe(DENY)
   })
 })

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DECLINED, DENYSOFT, definePlugin, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
+import { loadPlugin, loadPluginForTest, type PluginHarness } from '@postern/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { configLines } from '../src/index.js'
@@ -14,7 +14,6 @@ let base: string
 let handler: Handler
 let requests: string[]
 let closed: number
-let h: PluginHarness | undefined
 
 beforeEach(async () => {
   requests = []
@@ -38,13 +37,11 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await h?.close()
-  h = undefined
   server.closeAllConnections()
   await new Promise((r) => server.close(r))
 })
 
-const ask = (key: string) => h!.first('config', undefined, key)
+const ask = (h: PluginHarness, key: string) => h.first('config', undefined, key)
 
 /** The server sees the aborted request close a little later; wait for it (bounded). */
 async function closedRequests(n: number): Promise<number> {
@@ -62,8 +59,8 @@ describe('http_config', () => {
   })
 
   it('answers a key with the lines the server sends', async () => {
-    h = await loadPlugin(plugin, { args: base })
-    expect(await ask('badhelo')).toMatchObject({
+    const h = await loadPluginForTest(plugin, { args: base })
+    expect(await ask(h, 'badhelo')).toMatchObject({
       code: OK,
       message: ['yahoo.com', 'aol.com'],
       plugin: 'http_config',
@@ -72,43 +69,43 @@ describe('http_config', () => {
   })
 
   it('an empty body is an answer with no values', async () => {
-    h = await loadPlugin(plugin, { args: base })
-    expect(await ask('empty')).toMatchObject({ code: OK, message: [] })
+    const h = await loadPluginForTest(plugin, { args: base })
+    expect(await ask(h, 'empty')).toMatchObject({ code: OK, message: [] })
   })
 
   it('caches answers, including "missing", for `cache` seconds', async () => {
-    h = await loadPlugin(plugin, { args: `${base} cache 300` })
-    await ask('badhelo')
-    await ask('badhelo')
-    expect((await ask('nothing')).code).toBe(DECLINED)
-    expect((await ask('nothing')).code).toBe(DECLINED)
+    const h = await loadPluginForTest(plugin, { args: `${base} cache 300` })
+    await ask(h, 'badhelo')
+    await ask(h, 'badhelo')
+    expect((await ask(h, 'nothing')).code).toBe(DECLINED)
+    expect((await ask(h, 'nothing')).code).toBe(DECLINED)
     expect(requests).toEqual(['/cfg/badhelo', '/cfg/nothing'])
   })
 
   it('asks again every time with cache 0', async () => {
-    h = await loadPlugin(plugin, { args: `${base} cache 0` })
-    await ask('badhelo')
-    await ask('badhelo')
+    const h = await loadPluginForTest(plugin, { args: `${base} cache 0` })
+    await ask(h, 'badhelo')
+    await ask(h, 'badhelo')
     expect(requests).toHaveLength(2)
   })
 
   it('shares one request between concurrent callers', async () => {
     handler = (_req, res) => void setTimeout(() => res.end('v\n'), 20)
-    h = await loadPlugin(plugin, { args: base })
-    const [a, b] = await Promise.all([ask('k'), ask('k')])
+    const h = await loadPluginForTest(plugin, { args: base })
+    const [a, b] = await Promise.all([ask(h, 'k'), ask(h, 'k')])
     expect(a.message).toEqual(['v'])
     expect(b.message).toEqual(['v'])
     expect(requests).toHaveLength(1)
   })
 
   it('tries the URLs in order: a 404 passes to the next', async () => {
-    h = await loadPlugin(plugin, { args: `${base.replace('/cfg/', '/other/')} ${base}` })
-    expect((await ask('badhelo')).message).toEqual(['yahoo.com', 'aol.com'])
+    const h = await loadPluginForTest(plugin, { args: `${base.replace('/cfg/', '/other/')} ${base}` })
+    expect((await ask(h, 'badhelo')).message).toEqual(['yahoo.com', 'aol.com'])
     expect(requests).toEqual(['/other/badhelo', '/cfg/badhelo'])
   })
 
   it('falls through to the config file when the server has no such key', async () => {
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       args: base,
       config: { rcpthosts: 'example.org\n', badhelo: 'local.file\n' },
     })
@@ -117,54 +114,54 @@ describe('http_config', () => {
   })
 
   it('asks only for the listed keys', async () => {
-    h = await loadPlugin(plugin, { args: `${base} keys rcpthosts,badhelo` })
-    expect((await ask('badhelo')).code).toBe(OK)
-    expect((await ask('plugin_timeout')).code).toBe(DECLINED)
+    const h = await loadPluginForTest(plugin, { args: `${base} keys rcpthosts,badhelo` })
+    expect((await ask(h, 'badhelo')).code).toBe(OK)
+    expect((await ask(h, 'plugin_timeout')).code).toBe(DECLINED)
     expect(requests).toEqual(['/cfg/badhelo'])
   })
 
   it('gives up after `timeout` and aborts the request', async () => {
     handler = () => {} // never answers
-    h = await loadPlugin(plugin, { args: `${base} timeout 0.05` })
-    expect((await ask('slow')).code).toBe(DECLINED)
+    const h = await loadPluginForTest(plugin, { args: `${base} timeout 0.05` })
+    expect((await ask(h, 'slow')).code).toBe(DECLINED)
     expect(await closedRequests(1)).toBe(1)
     expect(h.logs.some((l) => /slow: .*aborted or timed out/.test(l.message))).toBe(true)
   })
 
   it("honours the hook's signal: the request is aborted at the hook deadline", async () => {
     handler = () => {}
-    h = await loadPlugin(plugin, { args: `timeout 60 hook_timeout 0.05 ${base}` })
-    const r = await ask('slow')
+    const h = await loadPluginForTest(plugin, { args: `timeout 60 hook_timeout 0.05 ${base}` })
+    const r = await ask(h, 'slow')
     expect(r).toMatchObject({ code: DENYSOFT, failure: 'timeout' })
     expect(await closedRequests(1)).toBe(1)
   })
 
   it('serves an expired answer while the server fails', async () => {
-    h = await loadPlugin(plugin, { args: `${base} cache 0.01` })
-    expect((await ask('badhelo')).message).toEqual(['yahoo.com', 'aol.com'])
+    const h = await loadPluginForTest(plugin, { args: `${base} cache 0.01` })
+    expect((await ask(h, 'badhelo')).message).toEqual(['yahoo.com', 'aol.com'])
     handler = (_req, res) => {
       res.statusCode = 500
       res.end()
     }
     await sleep(20)
-    expect((await ask('badhelo')).message).toEqual(['yahoo.com', 'aol.com'])
+    expect((await ask(h, 'badhelo')).message).toEqual(['yahoo.com', 'aol.com'])
     expect(requests).toHaveLength(2)
     expect(h.logs.some((l) => /HTTP 500/.test(l.message))).toBe(true)
   })
 
   it('refuses a body larger than max_size', async () => {
     handler = (_req, res) => void res.end('x'.repeat(5000))
-    h = await loadPlugin(plugin, { args: `${base} max_size 1000` })
-    expect((await ask('big')).code).toBe(DECLINED)
+    const h = await loadPluginForTest(plugin, { args: `${base} max_size 1000` })
+    expect((await ask(h, 'big')).code).toBe(DECLINED)
     expect(h.logs.some((l) => /larger than 1000 bytes/.test(l.message))).toBe(true)
   })
 
   it('keeps hostile keys inside the base path', async () => {
-    h = await loadPlugin(plugin, { args: base })
-    await ask('../etc/passwd?x=1#y')
-    await ask('__proto__')
+    const h = await loadPluginForTest(plugin, { args: base })
+    await ask(h, '../etc/passwd?x=1#y')
+    await ask(h, '__proto__')
     expect(requests).toEqual(['/cfg/..%2Fetc%2Fpasswd%3Fx%3D1%23y', '/cfg/__proto__'])
-    expect((await ask('..')).code).toBe(DECLINED)
+    expect((await ask(h, '..')).code).toBe(DECLINED)
   })
 
   it('answers the config reads of plugins loaded after it', async () => {
@@ -177,7 +174,7 @@ describe('http_config', () => {
         return {}
       },
     })
-    h = await loadPlugin(reader, { before: [{ plugin, args: base }] })
+    await loadPluginForTest(reader, { before: [{ plugin, args: base }] })
     expect(seen).toEqual(['yahoo.com', 'aol.com'])
   })
 

@@ -1,15 +1,9 @@
 import { DECLINED, DENY, MemoryStore, prefixedStore } from '@postern/core'
 import ipblacklist, { addToBlacklist } from '@postern/ipblacklist'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { CidrSet, IGNORE_NOTE, parseCidr } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 const entry = (t: string) => {
   const e = parseCidr(t)
@@ -43,7 +37,7 @@ describe('ipblacklist_ignore', () => {
   })
 
   it('sets the note for a listed network, from the config file and from arguments', async () => {
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       args: '203.0.113.0/28',
       config: { ipblacklist_ignore: ['# our relays', '192.0.2.0/24  office', '2001:db8::/48'] },
     })
@@ -69,7 +63,7 @@ describe('ipblacklist_ignore', () => {
     await addToBlacklist(prefixedStore(base, 'ipblacklist:'), '192.0.2.9', { reason: 'listed' })
     await addToBlacklist(prefixedStore(base, 'ipblacklist:'), '198.51.100.9', { reason: 'listed' })
     // config/plugins: ipblacklist first, then ipblacklist_ignore; the `pre` order still runs it first.
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       before: [{ plugin: ipblacklist }],
       config: { ipblacklist_ignore: '192.0.2.0/24\n' },
       store: base,

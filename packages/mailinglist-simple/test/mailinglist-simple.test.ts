@@ -1,16 +1,10 @@
 import { Readable } from 'node:stream'
 import { text as readText } from 'node:stream/consumers'
 import { Address, DECLINED, DENY, DENYSOFT, Header, type MessageBody } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { planSignature, SignedBody } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 const CONFIG = {
   mailinglist_simple: [
@@ -24,23 +18,22 @@ const CONFIG = {
   'utf8.sig': '-- \nGrüße von der Liste\n',
 }
 
-async function load(args = '') {
-  h = await loadPlugin(plugin, { args, config: CONFIG })
-  return h
+function load(args = '') {
+  return loadPluginForTest(plugin, { args, config: CONFIG })
 }
 
 async function rcpt(sender: string, to: string, args = '') {
-  await load(args)
-  const s = h!.session()
+  const h = await load(args)
+  const s = h.session()
   s.begin({ sender })
-  return h!.first('rcpt', s, Address.parse(`<${to}>`), new Map())
+  return h.first('rcpt', s, Address.parse(`<${to}>`), new Map())
 }
 
 async function deliver(recipients: string[], message: string) {
-  await load()
-  const s = h!.session()
+  const h = await load()
+  const s = h.session()
   const tx = s.begin({ sender: 'alice@example.com', recipients, message })
-  await h!.notify('data_post_headers', s)
+  await h.notify('data_post_headers', s)
   return {
     tx,
     text: await readText(tx.body!.stream('message')),
@@ -210,8 +203,8 @@ describe('mailinglist_simple', () => {
     })
 
     it('passes the engine body remove() through, and signs once', async () => {
-      await load()
-      const s = h!.session()
+      const h = await load()
+      const s = h.session()
       const tx = s.begin({
         sender: 'a@example.com',
         recipients: ['team@lists.example.org'],
@@ -219,8 +212,8 @@ describe('mailinglist_simple', () => {
       })
       let removed = 0
       Object.assign(tx.body!, { remove: async () => void removed++ })
-      await h!.notify('data_post_headers', s)
-      await h!.notify('data_post_headers', s)
+      await h.notify('data_post_headers', s)
+      await h.notify('data_post_headers', s)
       await (tx.body as SignedBody).remove!()
       expect(removed).toBe(1)
       expect((await readText(tx.body!.stream('body'))).match(/The team list/g)).toHaveLength(1)

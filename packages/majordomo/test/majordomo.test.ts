@@ -2,12 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Address, DECLINED, DENY, DENYSOFT } from '@postern/core'
-import { loadPlugin, type PluginHarness } from '@postern/testing'
+import { loadPluginForTest, type PluginHarness } from '@postern/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { members, restrictPost } from '../src/index.js'
 
-let h: PluginHarness | undefined
 let listdir: string
 beforeEach(() => {
   listdir = mkdtempSync(path.join(tmpdir(), 'majordomo-'))
@@ -23,17 +22,18 @@ beforeEach(() => {
   writeFileSync(path.join(listdir, 'staff'), 'carol@example.com\n')
   writeFileSync(path.join(listdir, 'news.config'), 'restrict_post = staff:team\n')
 })
-afterEach(async () => {
-  await h?.close()
-  h = undefined
+afterEach(() => {
   rmSync(listdir, { recursive: true, force: true })
 })
 
-async function post(sender: string, rcpt: string, args = `listdir ${listdir}`) {
-  h = await loadPlugin(plugin, { args })
+function check(h: PluginHarness, sender: string, rcpt: string) {
   const s = h.session()
   s.begin({ sender })
   return h.first('rcpt', s, Address.parse(rcpt.startsWith('<') ? rcpt : `<${rcpt}>`), new Map())
+}
+
+async function post(sender: string, rcpt: string, args = `listdir ${listdir}`) {
+  return check(await loadPluginForTest(plugin, { args }), sender, rcpt)
 }
 
 describe('majordomo', () => {
@@ -52,8 +52,9 @@ describe('majordomo', () => {
   })
 
   it('lets a member post to a restricted list (case-insensitively)', async () => {
-    expect((await post('Alice@Example.com', 'team@lists.example.org')).code).toBe(DECLINED)
-    expect(h!.logs.some((l) => /pass, alice@example.com may post to team/.test(l.message))).toBe(true)
+    const h = await loadPluginForTest(plugin, { args: `listdir ${listdir}` })
+    expect((await check(h, 'Alice@Example.com', 'team@lists.example.org')).code).toBe(DECLINED)
+    expect(h.logs.some((l) => /pass, alice@example.com may post to team/.test(l.message))).toBe(true)
   })
 
   it('refuses a non-member with 550 5.7.2', async () => {
@@ -97,7 +98,7 @@ describe('majordomo', () => {
   })
 
   it('sees membership changes without a restart', async () => {
-    h = await loadPlugin(plugin, { args: `listdir ${listdir}` })
+    const h = await loadPluginForTest(plugin, { args: `listdir ${listdir}` })
     const s = h.session()
     s.begin({ sender: 'dave@example.com' })
     const rcpt = Address.parse('<team@x.org>')

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'nod
 import path from 'node:path'
 import { DENY, DENYSOFT, OK } from '@postern/core'
 import { tempDir } from '@postern/test-peers'
-import { loadPlugin, runQueue, testMessage } from '@postern/testing'
+import { loadPlugin, loadPluginForTest, runQueue, testMessage } from '@postern/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -105,8 +105,7 @@ describe('queue/exec', () => {
 
     it('the null sender is an empty F record; the qpsmtpd name and `eol crlf` work', async () => {
       const prog = fakeQmailQueue()
-      const h = await loadPlugin(plugin, { args: `qmail-queue ${prog} eol crlf` })
-      await h.close()
+      await loadPluginForTest(plugin, { args: `qmail-queue ${prog} eol crlf` })
       const { result } = await queue(`qmail-queue ${prog} eol crlf`, {
         sender: '<>',
         recipients: ['a@example.com'],
@@ -163,13 +162,12 @@ describe('queue/exec', () => {
 
     it('a program that disappeared after load: DENYSOFT', async () => {
       const prog = fakeQmailQueue()
-      const h = await loadPlugin(plugin, { args: prog })
+      const h = await loadPluginForTest(plugin, { args: prog })
       unlinkSync(prog)
       const s = h.session()
       const t = s.begin({ sender: 'a@example.org', recipients: ['b@example.com'] })
       t.body = testMessage('x\r\n')
       expect(await h.first('queue', s)).toMatchObject({ code: DENYSOFT, enhanced: '4.3.0' })
-      await h.close()
     })
   })
 

@@ -1,7 +1,14 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { DENY, DENYSOFT, OK } from '@postern/core'
 import { type DovecotLmtp, freePort, startDovecotLmtp, swaks, swaksBinary } from '@postern/test-peers'
-import { acceptRecipients, loadPlugin, runQueue, startServer, testMessage } from '@postern/testing'
+import {
+  acceptRecipients,
+  loadPlugin,
+  loadPluginForTest,
+  runQueue,
+  startServer,
+  testMessage,
+} from '@postern/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -159,7 +166,7 @@ describe('queue/lmtp', () => {
     })
 
     it('stops when the client goes away (ctx.signal)', async () => {
-      const h = await loadPlugin(plugin, { args: `127.0.0.1:${port}` })
+      const h = await loadPluginForTest(plugin, { args: `127.0.0.1:${port}` })
       const s = h.session()
       const tx = s.begin({ sender: 'a@example.org', recipients: ['alice@example.com'] })
       tx.body = testMessage('x\n')
@@ -169,7 +176,6 @@ describe('queue/lmtp', () => {
       s.disconnect()
       expect((await pending).code).toBe(DENYSOFT)
       await closed.at(-1)
-      await h.close()
     })
   })
 

@@ -2,15 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { DENYSOFT, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
+import { loadPlugin, loadPluginForTest, testAddress } from '@postern/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import plugin, { expandPath } from '../src/index.js'
 
-let h: PluginHarness | undefined
 const dirs: string[] = []
-afterEach(async () => {
-  await h?.close()
-  h = undefined
+afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
@@ -23,7 +20,7 @@ function tmp(): string {
 const MESSAGE = 'Subject: hello\nFrom: a@example.org\n\nbody line\n.dotted\n'
 
 async function queue(args: string, recipients: string[]) {
-  h = await loadPlugin(plugin, { args })
+  const h = await loadPluginForTest(plugin, { args })
   const s = h.session()
   s.begin({ sender: 'a@example.org', recipients, message: MESSAGE })
   return h.first('queue', s)
@@ -76,12 +73,12 @@ describe('queue/maildir', () => {
 
   it('many concurrent deliveries all land (directory fsyncs are batched)', async () => {
     const box = tmp()
-    h = await loadPlugin(plugin, { args: box })
+    const h = await loadPluginForTest(plugin, { args: box })
     const results = await Promise.all(
       Array.from({ length: 40 }, () => {
-        const s = h!.session()
+        const s = h.session()
         s.begin({ sender: 'a@example.org', recipients: ['b@example.com'], message: MESSAGE })
-        return h!.first('queue', s)
+        return h.first('queue', s)
       }),
     )
     expect(results.every((r) => r.code === OK)).toBe(true)

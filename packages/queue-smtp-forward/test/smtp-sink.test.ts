@@ -8,7 +8,7 @@ import {
   swaks,
   swaksBinary,
 } from '@postern/test-peers'
-import { acceptRecipients, loadPlugin, startServer } from '@postern/testing'
+import { acceptRecipients, loadPlugin, loadPluginForTest, startServer } from '@postern/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -57,10 +57,8 @@ describe('queue/smtp-forward', () => {
       'relay.example loglevel 7',
       'host relay.example loglevel 7',
       'relay.example 2525 on_error continue',
-    ]) {
-      const h = await loadPlugin(plugin, { args })
-      await h.close()
-    }
+    ])
+      await loadPluginForTest(plugin, { args })
     await expect(loadPlugin(plugin, { config: { smtproutes: 'example.com:' } })).rejects.toThrow(
       /MX delivery/,
     )

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { buildCdb } from '@postern/address-lists'
 import { DECLINED, DENY, DENYSOFT, NOTE, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -13,17 +13,15 @@ const CONFIG = {
   morercpthosts: ['example.org'],
 }
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(args?: string) {
+  return loadPluginForTest(plugin, { args, config: CONFIG })
+}
 
 async function rcpt(
+  h: PluginHarness,
   recipient: string,
-  options: { args?: string; relay?: boolean; notes?: Record<string, unknown> } = {},
+  options: { relay?: boolean; notes?: Record<string, unknown> } = {},
 ) {
-  h ??= await loadPlugin(plugin, { args: options.args, config: CONFIG })
   const s = h.session({ relayClient: options.relay ?? false, notes: options.notes ?? {} })
   s.begin()
   return h.first('rcpt', s, testAddress(recipient), new Map())
@@ -35,6 +33,7 @@ describe('rcpt_ok', () => {
   })
 
   it('accepts rcpthosts, .suffix entries, morercpthosts and me', async () => {
+    const h = await load()
     for (const r of [
       'a@example.com',
       'a@EXAMPLE.COM',
@@ -42,31 +41,30 @@ describe('rcpt_ok', () => {
       'a@example.org',
       'a@mx.example.com',
     ])
-      expect(await rcpt(r)).toMatchObject({ code: OK, plugin: 'rcpt_ok' })
+      expect(await rcpt(h, r)).toMatchObject({ code: OK, plugin: 'rcpt_ok' })
   })
 
   it('accepts a bare postmaster', async () => {
-    expect((await rcpt('<postmaster>')).code).toBe(OK)
+    const h = await load()
+    expect((await rcpt(h, '<postmaster>')).code).toBe(OK)
   })
 
   it('refuses other hosts: 5.7.1 Relaying denied', async () => {
+    const h = await load()
     for (const r of ['a@other.example', 'a@example.net', 'a@sub.example.com', 'a@constructor'])
-      expect(await rcpt(r)).toMatchObject({ code: DENY, enhanced: '5.7.1', message: ['Relaying denied'] })
+      expect(await rcpt(h, r)).toMatchObject({ code: DENY, enhanced: '5.7.1', message: ['Relaying denied'] })
   })
 
   it('lets relay clients send anywhere', async () => {
-    expect((await rcpt('a@other.example', { relay: true })).code).toBe(OK)
+    const h = await load()
+    expect((await rcpt(h, 'a@other.example', { relay: true })).code).toBe(OK)
   })
 
   it('lets whitelisted hosts and senders relay only when told to (immune host / all)', async () => {
     const host = { notes: { [NOTE.whitelistHost]: 1 } }
-    expect((await rcpt('a@other.example', host)).code).toBe(DENY)
-    await h!.close()
-    h = undefined
-    expect((await rcpt('a@other.example', { ...host, args: 'immune host' })).code).toBe(OK)
-    await h!.close()
-    h = undefined
-    h = await loadPlugin(plugin, { args: 'immune all', config: CONFIG })
+    expect((await rcpt(await load(), 'a@other.example', host)).code).toBe(DENY)
+    expect((await rcpt(await load('immune host'), 'a@other.example', host)).code).toBe(OK)
+    const h = await load('immune all')
     const s = h.session()
     s.begin({ notes: { [NOTE.whitelistSender]: 1 } })
     expect((await h.first('rcpt', s, testAddress('a@other.example'), new Map())).code).toBe(OK)
@@ -76,26 +74,26 @@ describe('rcpt_ok', () => {
   })
 
   it('reads morercpthosts.cdb, with .suffix keys as qmail does', async () => {
-    await rcpt('a@example.com')
-    writeFileSync(path.join(h!.configDir, 'morercpthosts.cdb'), buildCdb([['cdb.example'], ['.sub.example']]))
-    expect((await rcpt('a@cdb.example')).code).toBe(OK)
-    expect((await rcpt('a@x.sub.example')).code).toBe(OK)
-    expect((await rcpt('a@sub.example')).code).toBe(DENY)
+    const h = await load()
+    await rcpt(h, 'a@example.com')
+    writeFileSync(path.join(h.configDir, 'morercpthosts.cdb'), buildCdb([['cdb.example'], ['.sub.example']]))
+    expect((await rcpt(h, 'a@cdb.example')).code).toBe(OK)
+    expect((await rcpt(h, 'a@x.sub.example')).code).toBe(OK)
+    expect((await rcpt(h, 'a@sub.example')).code).toBe(DENY)
   })
 
   it('honours reject_type and reject 0', async () => {
-    expect((await rcpt('a@other.example', { args: 'reject_type temp' })).code).toBe(DENYSOFT)
-    await h!.close()
-    h = undefined
-    expect((await rcpt('a@other.example', { args: 'reject 0' })).code).toBe(DECLINED)
+    expect((await rcpt(await load('reject_type temp'), 'a@other.example')).code).toBe(DENYSOFT)
+    expect((await rcpt(await load('reject 0'), 'a@other.example')).code).toBe(DECLINED)
   })
 
   it('sees rcpthosts and me change', async () => {
-    await rcpt('a@example.com')
-    h!.writeConfig('rcpthosts', ['new.example'])
-    h!.writeConfig('me', 'other-mx.example\n')
-    expect((await rcpt('a@new.example')).code).toBe(OK)
-    expect((await rcpt('a@other-mx.example')).code).toBe(OK)
-    expect((await rcpt('a@example.com')).code).toBe(DENY)
+    const h = await load()
+    await rcpt(h, 'a@example.com')
+    h.writeConfig('rcpthosts', ['new.example'])
+    h.writeConfig('me', 'other-mx.example\n')
+    expect((await rcpt(h, 'a@new.example')).code).toBe(OK)
+    expect((await rcpt(h, 'a@other-mx.example')).code).toBe(OK)
+    expect((await rcpt(h, 'a@example.com')).code).toBe(DENY)
   })
 })

@@ -1,6 +1,6 @@
 import { DECLINED, DENY, DENY_DISCONNECT, DENYSOFT, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -14,14 +14,11 @@ const RULES = [
   '/^.*@fallthrough\\.example$/  DENY never reached',
 ]
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(config: string[] = RULES) {
+  return loadPluginForTest(plugin, { config: { rcpt_regexp: config } })
+}
 
-async function rcpt(recipient: string, config: string[] = RULES) {
-  h ??= await loadPlugin(plugin, { config: { rcpt_regexp: config } })
+async function rcpt(h: PluginHarness, recipient: string) {
   const s = h.session()
   s.begin()
   return h.first('rcpt', s, testAddress(recipient), new Map())
@@ -33,31 +30,35 @@ describe('rcpt_regexp', () => {
   })
 
   it('accepts with OK and the comment', async () => {
-    expect(await rcpt('ME@myhost.org')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, 'ME@myhost.org')).toMatchObject({
       code: OK,
       message: ['Accepting mail'],
       plugin: 'rcpt_regexp',
     })
-    expect(await rcpt('user42@doma.in')).toMatchObject({ code: OK, message: [] })
+    expect(await rcpt(h, 'user42@doma.in')).toMatchObject({ code: OK, message: [] })
   })
 
   it('refuses with the line code, an optional enhanced code and the comment', async () => {
-    expect(await rcpt('info@myhost.com')).toMatchObject({ code: DENY, message: ['User not found.'] })
-    expect(await rcpt('unused@x.example')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, 'info@myhost.com')).toMatchObject({ code: DENY, message: ['User not found.'] })
+    expect(await rcpt(h, 'unused@x.example')).toMatchObject({
       code: DENYSOFT,
       enhanced: '4.2.1',
       message: ['Mailbox disabled for now'],
     })
-    expect((await rcpt('angry@x.example')).code).toBe(DENY_DISCONNECT)
+    expect((await rcpt(h, 'angry@x.example')).code).toBe(DENY_DISCONNECT)
   })
 
   it('stops at the first match, DECLINED included', async () => {
-    expect((await rcpt('x@fallthrough.example')).code).toBe(DECLINED)
-    expect((await rcpt('user@doma.in')).code).toBe(DECLINED)
+    const h = await load()
+    expect((await rcpt(h, 'x@fallthrough.example')).code).toBe(DECLINED)
+    expect((await rcpt(h, 'user@doma.in')).code).toBe(DECLINED)
   })
 
   it('compares literals with the whole address, not as a substring', async () => {
-    expect((await rcpt('xme@myhost.org')).code).toBe(DECLINED)
+    const h = await load()
+    expect((await rcpt(h, 'xme@myhost.org')).code).toBe(DECLINED)
   })
 
   it('reports bad lines at load with file and line', async () => {
@@ -79,9 +80,10 @@ describe('rcpt_regexp', () => {
   })
 
   it('sees config changes, and treats __proto__ as data', async () => {
-    await rcpt('a@b.example')
-    h!.writeConfig('rcpt_regexp', ['__proto__@example.com DENY no'])
-    expect((await rcpt('__proto__@example.com')).code).toBe(DENY)
-    expect((await rcpt('me@myhost.org')).code).toBe(DECLINED)
+    const h = await load()
+    await rcpt(h, 'a@b.example')
+    h.writeConfig('rcpt_regexp', ['__proto__@example.com DENY no'])
+    expect((await rcpt(h, '__proto__@example.com')).code).toBe(DENY)
+    expect((await rcpt(h, 'me@myhost.org')).code).toBe(DECLINED)
   })
 })

@@ -1,6 +1,6 @@
 import { DECLINED, DENY, definePlugin, ok } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -10,14 +10,11 @@ const MAP = [
   '__proto__@example.com  p@example.org',
 ]
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
+function load(args?: string) {
+  return loadPluginForTest(plugin, { args, config: { redirect: MAP } })
+}
 
-async function rcpt(recipient: string, args?: string) {
-  h ??= await loadPlugin(plugin, { args, config: { redirect: MAP } })
+async function rcpt(h: PluginHarness, recipient: string) {
   const s = h.session()
   s.begin()
   return h.first('rcpt', s, testAddress(recipient), new Map())
@@ -29,7 +26,8 @@ describe('redirect', () => {
   })
 
   it('answers 551 5.1.6 User not local; please try <address>', async () => {
-    expect(await rcpt('OLD@example.com')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, 'OLD@example.com')).toMatchObject({
       code: DENY,
       reply: 551,
       enhanced: '5.1.6',
@@ -39,23 +37,26 @@ describe('redirect', () => {
   })
 
   it('moves a whole domain, keeping the user', async () => {
-    expect(await rcpt('Carol.X@old.example')).toMatchObject({
+    const h = await load()
+    expect(await rcpt(h, 'Carol.X@old.example')).toMatchObject({
       reply: 551,
       message: ['User not local; please try <Carol.X@new.example>'],
     })
   })
 
   it('leaves other recipients alone', async () => {
-    expect((await rcpt('alice@example.com')).code).toBe(DECLINED)
-    expect((await rcpt('constructor@example.com')).code).toBe(DECLINED)
-    expect((await rcpt('__proto__@example.com')).message).toEqual([
+    const h = await load()
+    expect((await rcpt(h, 'alice@example.com')).code).toBe(DECLINED)
+    expect((await rcpt(h, 'constructor@example.com')).code).toBe(DECLINED)
+    expect((await rcpt(h, '__proto__@example.com')).message).toEqual([
       'User not local; please try <p@example.org>',
     ])
   })
 
   it('only logs with reject 0', async () => {
-    expect((await rcpt('old@example.com', 'reject 0')).code).toBe(DECLINED)
-    expect(h!.logs.some((e) => e.message.startsWith('fail, tolerated'))).toBe(true)
+    const h = await load('reject 0')
+    expect((await rcpt(h, 'old@example.com')).code).toBe(DECLINED)
+    expect(h.logs.some((e) => e.message.startsWith('fail, tolerated'))).toBe(true)
   })
 
   it('uses a per-user answer from user_config with per_user 1', async () => {
@@ -67,23 +68,24 @@ describe('redirect', () => {
           key === 'redirect' && address.user === 'dave' ? ok(['dave@home.example']) : undefined,
       },
     })
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       args: 'per_user 1',
       config: { redirect: MAP },
       before: [{ plugin: userConfig }],
     })
-    expect((await rcpt('dave@example.com')).message).toEqual([
+    expect((await rcpt(h, 'dave@example.com')).message).toEqual([
       'User not local; please try <dave@home.example>',
     ])
-    expect((await rcpt('old@example.com')).message).toEqual([
+    expect((await rcpt(h, 'old@example.com')).message).toEqual([
       'User not local; please try <new@elsewhere.example>',
     ])
   })
 
   it('sees changes to the map', async () => {
-    await rcpt('alice@example.com')
-    h!.writeConfig('redirect', ['alice@example.com alice@new.example'])
-    expect((await rcpt('alice@example.com')).reply).toBe(551)
+    const h = await load()
+    await rcpt(h, 'alice@example.com')
+    h.writeConfig('redirect', ['alice@example.com alice@new.example'])
+    expect((await rcpt(h, 'alice@example.com')).reply).toBe(551)
   })
 
   it('reports bad lines at load with file and line', async () => {

@@ -1,23 +1,20 @@
 import { DECLINED, OK } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress, testMessage } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress, testMessage } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE_SPAMTRAP } from '../src/index.js'
 
 const TRAPS = ['trap@example.com', '@honeypot.example   research@example.org', '/^spam-\\d+@example\\.com$/']
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
-
-async function deliver(recipients: string[], options: { args?: string; relay?: boolean } = {}) {
-  h ??= await loadPlugin(plugin, {
-    args: options.args ?? 'destination quarantine@example.com',
+function load() {
+  return loadPluginForTest(plugin, {
+    args: 'destination quarantine@example.com',
     config: { spamtrap: TRAPS },
   })
-  const s = h.session({ relayClient: options.relay ?? false })
+}
+
+async function deliver(h: PluginHarness, recipients: string[], relay = false) {
+  const s = h.session({ relayClient: relay })
   const tx = s.begin({ sender: 'spammer@bad.example' })
   const results = []
   for (const r of recipients) {
@@ -38,7 +35,8 @@ describe('spamtrap', () => {
   })
 
   it('accepts the trap and diverts the whole message to the destination', async () => {
-    const { s, tx, results } = await deliver(['alice@example.com', 'Trap@example.com'])
+    const h = await load()
+    const { s, tx, results } = await deliver(h, ['alice@example.com', 'Trap@example.com'])
     expect(results.map((r) => r.code)).toEqual([DECLINED, OK])
     expect(results[1]!.plugin).toBe('spamtrap')
     expect(tx.recipients.map((r) => r.address)).toEqual(['quarantine@example.com'])
@@ -47,19 +45,22 @@ describe('spamtrap', () => {
   })
 
   it('uses a per-line destination, and patterns', async () => {
-    const { tx } = await deliver(['x@honeypot.example', 'spam-42@example.com'])
+    const h = await load()
+    const { tx } = await deliver(h, ['x@honeypot.example', 'spam-42@example.com'])
     expect(tx.recipients.map((r) => r.address)).toEqual(['research@example.org', 'quarantine@example.com'])
   })
 
   it('leaves other mail alone', async () => {
-    const { tx, results } = await deliver(['alice@example.com'])
+    const h = await load()
+    const { tx, results } = await deliver(h, ['alice@example.com'])
     expect(results[0]!.code).toBe(DECLINED)
     expect(tx.recipients.map((r) => r.address)).toEqual(['alice@example.com'])
     expect(tx.header?.has('X-Spamtrap')).toBe(false)
   })
 
   it('skips relay clients', async () => {
-    const { results } = await deliver(['trap@example.com'], { relay: true })
+    const h = await load()
+    const { results } = await deliver(h, ['trap@example.com'], true)
     expect(results[0]!.code).toBe(DECLINED)
   })
 
@@ -79,9 +80,10 @@ describe('spamtrap', () => {
   })
 
   it('sees config changes, and treats __proto__ as data', async () => {
-    await deliver([])
-    h!.writeConfig('spamtrap', ['__proto__@example.com'])
-    expect((await deliver(['__proto__@example.com'])).results[0]!.code).toBe(OK)
-    expect((await deliver(['trap@example.com'])).results[0]!.code).toBe(DECLINED)
+    const h = await load()
+    await deliver(h, [])
+    h.writeConfig('spamtrap', ['__proto__@example.com'])
+    expect((await deliver(h, ['__proto__@example.com'])).results[0]!.code).toBe(OK)
+    expect((await deliver(h, ['trap@example.com'])).results[0]!.code).toBe(DECLINED)
   })
 })

@@ -1,14 +1,8 @@
 import { Address, DENY, definePlugin, deny, ok } from '@postern/core'
-import { loadPlugin, type PluginHarness, type TestSession } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPluginForTest, type PluginHarness, type TestSession } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin, { NOTE_COUNT, NOTE_DELAY, tarpitDelay } from '../src/index.js'
-
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
 
 /** Refuses every recipient whose user is `bad`, accepts the rest; also refuses HELO `spam`. */
 const gate = definePlugin({
@@ -20,14 +14,14 @@ const gate = definePlugin({
   },
 })
 
-const rcpt = (s: TestSession, user: string) =>
-  h!.first('rcpt', s, Address.parse(`<${user}@example.org>`), new Map())
+const rcpt = (h: PluginHarness, s: TestSession, user: string) =>
+  h.first('rcpt', s, Address.parse(`<${user}@example.org>`), new Map())
 
 async function setup(args = '', relayClient = false) {
-  h = await loadPlugin(plugin, { args, before: [{ plugin: gate }] })
+  const h = await loadPluginForTest(plugin, { args, before: [{ plugin: gate }] })
   const s = h.session({ relayClient })
   s.begin({ sender: 'a@example.com' })
-  return s
+  return { h, s }
 }
 
 describe('tarpit', () => {
@@ -43,44 +37,44 @@ describe('tarpit', () => {
   })
 
   it('grows the reply delay on each refusal and leaves accepted commands alone', async () => {
-    const s = await setup()
-    expect((await rcpt(s, 'good')).code).not.toBe(DENY)
+    const { h, s } = await setup()
+    expect((await rcpt(h, s, 'good')).code).not.toBe(DENY)
     expect(s.delay).toBe(0)
-    expect((await rcpt(s, 'bad')).code).toBe(DENY)
+    expect((await rcpt(h, s, 'bad')).code).toBe(DENY)
     expect(s.delay).toBe(1000)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(2000)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(4000)
     expect(s.connection.notes.get(NOTE_COUNT)).toBe(3)
     expect(s.connection.notes.get(NOTE_DELAY)).toBe(4000)
   })
 
   it('honours delay, factor, max and grace', async () => {
-    const s = await setup('delay 0.01 factor 3 max 0.05 grace 1')
-    await rcpt(s, 'bad')
+    const { h, s } = await setup('delay 0.01 factor 3 max 0.05 grace 1')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(0)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(10)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(30)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(50)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(50)
   })
 
   it('counts only the hooks it is told to', async () => {
-    const s = await setup('hooks rcpt')
-    await h!.first('helo', s, 'spam')
+    const { h, s } = await setup('hooks rcpt')
+    await h.first('helo', s, 'spam')
     expect(s.delay).toBe(0)
-    await rcpt(s, 'bad')
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(1000)
   })
 
   it('spares immune clients', async () => {
-    const s = await setup('', true)
-    await rcpt(s, 'bad')
+    const { h, s } = await setup('', true)
+    await rcpt(h, s, 'bad')
     expect(s.delay).toBe(0)
   })
 

@@ -1,6 +1,6 @@
 import { DECLINED, DENY, DENYSOFT, definePlugin, deny, OK } from '@postern/core'
-import { afterEach, describe, expect, it } from 'vitest'
-import { loadPlugin, type PluginHarness, testAddress, testMessage } from '../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { loadPluginForTest, testAddress, testMessage } from '../src/index.js'
 
 const badword = definePlugin({
   name: 'badword',
@@ -25,15 +25,9 @@ const badword = definePlugin({
   },
 })
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
-
 describe('@postern/testing harness', () => {
   it('loads with config from an object and runs hooks through the real dispatcher', async () => {
-    h = await loadPlugin(badword, { config: { badwords: ['spam', '# comment', 'junk'] } })
+    const h = await loadPluginForTest(badword, { config: { badwords: ['spam', '# comment', 'junk'] } })
     const s = h.session()
     s.begin({ sender: 'a@example.com' })
     expect((await h.first('rcpt', s, testAddress('spam@example.com'), new Map())).code).toBe(DENY)
@@ -41,7 +35,7 @@ describe('@postern/testing harness', () => {
   })
 
   it('passes plugin arguments (reject_type temp)', async () => {
-    h = await loadPlugin(badword, { args: 'reject_type temp', config: { badwords: 'spam\n' } })
+    const h = await loadPluginForTest(badword, { args: 'reject_type temp', config: { badwords: 'spam\n' } })
     const s = h.session()
     s.begin()
     const r = await h.first('rcpt', s, testAddress('spam@example.com'), new Map())
@@ -50,7 +44,7 @@ describe('@postern/testing harness', () => {
   })
 
   it('sees config changes written while running', async () => {
-    h = await loadPlugin(badword, { config: { badwords: 'spam\n' } })
+    const h = await loadPluginForTest(badword, { config: { badwords: 'spam\n' } })
     const s = h.session()
     s.begin()
     expect((await h.first('rcpt', s, testAddress('eggs@example.com'), new Map())).code).toBe(OK)
@@ -59,7 +53,7 @@ describe('@postern/testing harness', () => {
   })
 
   it('builds messages with parsed headers and a replayable body', async () => {
-    h = await loadPlugin(badword, { config: { badwords: 'viagra\n' } })
+    const h = await loadPluginForTest(badword, { config: { badwords: 'viagra\n' } })
     const s = h.session()
     const tx = s.begin({ message: 'Subject: cheap VIAGRA\nFrom: x@example.com\n\nhello\n' })
     expect((await h.first('data_post', s)).code).toBe(DENY)
@@ -70,7 +64,7 @@ describe('@postern/testing harness', () => {
   })
 
   it('records replies a plugin writes itself', async () => {
-    h = await loadPlugin(badword, { config: {} })
+    const h = await loadPluginForTest(badword, { config: {} })
     const s = h.session()
     expect((await h.first('help', s, '')).code).toBe(910)
     expect(s.replies).toEqual(['214-line one', '214 line two'])

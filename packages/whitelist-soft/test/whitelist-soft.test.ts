@@ -1,6 +1,6 @@
 import { DECLINED, DENY, definePlugin, NOTE } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { loadPluginForTest, testAddress } from '@postern/testing'
+import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
 
@@ -23,12 +23,6 @@ const filter = definePlugin({
   },
 })
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
-})
-
 describe('whitelist_soft', () => {
   it('is whitelist_soft', () => {
     expect(pkg.postern).toEqual({ plugin: 'whitelist_soft' })
@@ -36,7 +30,7 @@ describe('whitelist_soft', () => {
   })
 
   it('sets the same notes as whitelist but never answers', async () => {
-    h = await loadPlugin(plugin, { config: CONFIG })
+    const h = await loadPluginForTest(plugin, { config: CONFIG })
     const s = h.session({ remoteIp: '192.0.2.7' })
     expect((await h.first('connect', s)).code).toBe(DECLINED)
     expect(s.connection.notes.get(NOTE.whitelistHost)).toBe(1)
@@ -54,7 +48,7 @@ describe('whitelist_soft', () => {
   it('lets later plugins decide, honouring the notes', async () => {
     // whitelist_soft first, then the filter: loadPlugin puts `before` plugins first, so load the
     // filter as the plugin under test.
-    h = await loadPlugin(filter, { before: [{ plugin }], config: CONFIG })
+    const h = await loadPluginForTest(filter, { before: [{ plugin }], config: CONFIG })
     const plain = h.session({ remoteIp: '192.0.2.99' })
     plain.begin()
     expect((await h.first('rcpt', plain, testAddress('x@example.com'), new Map())).code).toBe(DENY)

@@ -1,5 +1,5 @@
 import { DECLINED, definePlugin, NOTE, OK, ok, type PluginDefinition } from '@postern/core'
-import { loadPlugin, type PluginHarness, testAddress } from '@postern/testing'
+import { loadPlugin, loadPluginForTest, testAddress } from '@postern/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -11,15 +11,12 @@ const CONFIG = {
   whitelistrcpt: ['abuse@example.com', 'example.net'],
 }
 
-let h: PluginHarness | undefined
-afterEach(async () => {
-  await h?.close()
-  h = undefined
+afterEach(() => {
   delete process.env.WHITELISTCLIENT
 })
 
-async function load(args?: string, before: { plugin: PluginDefinition }[] = []) {
-  h = await loadPlugin(plugin, { args, config: CONFIG, before })
+function load(args?: string, before: { plugin: PluginDefinition }[] = []) {
+  return loadPluginForTest(plugin, { args, config: CONFIG, before })
 }
 
 describe('whitelist', () => {
@@ -28,56 +25,56 @@ describe('whitelist', () => {
   })
 
   it('whitelists hosts at connect: note whitelisthost and OK', async () => {
-    await load()
+    const h = await load()
     for (const ip of ['192.0.2.7', '10.1.200.3', '2001:db8::1']) {
-      const s = h!.session({ remoteIp: ip })
-      expect(await h!.first('connect', s)).toMatchObject({ code: OK, plugin: 'whitelist' })
+      const s = h.session({ remoteIp: ip })
+      expect(await h.first('connect', s)).toMatchObject({ code: OK, plugin: 'whitelist' })
       expect(s.connection.notes.get(NOTE.whitelistHost)).toBe(1)
       expect(s.connection.relayClient).toBe(false)
     }
-    const other = h!.session({ remoteIp: '10.10.0.1' })
-    expect((await h!.first('connect', other)).code).toBe(DECLINED)
+    const other = h.session({ remoteIp: '10.10.0.1' })
+    expect((await h.first('connect', other)).code).toBe(DECLINED)
     expect(other.connection.notes.has(NOTE.whitelistHost)).toBe(false)
   })
 
   it('whitelists every client with WHITELISTCLIENT (note whitelistclient)', async () => {
     process.env.WHITELISTCLIENT = '1'
-    await load()
-    const s = h!.session({ remoteIp: '192.0.2.99' })
-    expect((await h!.first('connect', s)).code).toBe(OK)
+    const h = await load()
+    const s = h.session({ remoteIp: '192.0.2.99' })
+    expect((await h.first('connect', s)).code).toBe(OK)
     expect(s.connection.notes.get('whitelistclient')).toBe(1)
   })
 
   it('whitelists HELO names', async () => {
-    await load()
-    const s = h!.session()
-    expect((await h!.first('helo', s, 'Trusted.Example')).code).toBe(OK)
+    const h = await load()
+    const s = h.session()
+    expect((await h.first('helo', s, 'Trusted.Example')).code).toBe(OK)
     expect(s.connection.notes.get('whitelisthelo')).toBe(1)
-    expect((await h!.first('ehlo', h!.session(), 'other.example')).code).toBe(DECLINED)
+    expect((await h.first('ehlo', h.session(), 'other.example')).code).toBe(DECLINED)
   })
 
   it('whitelists senders by address, bare host or @host: note whitelistsender and OK', async () => {
-    await load()
+    const h = await load()
     for (const sender of ['Boss@example.org', 'x@partner.example', 'y@friends.example']) {
-      const s = h!.session()
+      const s = h.session()
       s.begin()
-      expect((await h!.first('mail', s, testAddress(sender), new Map())).code).toBe(OK)
+      expect((await h.first('mail', s, testAddress(sender), new Map())).code).toBe(OK)
       expect(s.transaction!.notes.get(NOTE.whitelistSender)).toBe(1)
     }
-    const s = h!.session()
+    const s = h.session()
     s.begin()
-    expect((await h!.first('mail', s, testAddress('<>'), new Map())).code).toBe(DECLINED)
-    expect((await h!.first('mail', s, testAddress('x@sub.partner.example'), new Map())).code).toBe(DECLINED)
+    expect((await h.first('mail', s, testAddress('<>'), new Map())).code).toBe(DECLINED)
+    expect((await h.first('mail', s, testAddress('x@sub.partner.example'), new Map())).code).toBe(DECLINED)
   })
 
   it('accepts whitelisted recipients and counts them', async () => {
-    await load()
-    const s = h!.session()
+    const h = await load()
+    const s = h.session()
     s.begin()
     const abuse = testAddress('abuse@example.com')
-    expect((await h!.first('rcpt', s, abuse, new Map())).code).toBe(OK)
-    expect((await h!.first('rcpt', s, testAddress('x@example.net'), new Map())).code).toBe(OK)
-    expect((await h!.first('rcpt', s, testAddress('x@example.com'), new Map())).code).toBe(DECLINED)
+    expect((await h.first('rcpt', s, abuse, new Map())).code).toBe(OK)
+    expect((await h.first('rcpt', s, testAddress('x@example.net'), new Map())).code).toBe(OK)
+    expect((await h.first('rcpt', s, testAddress('x@example.com'), new Map())).code).toBe(DECLINED)
     expect(abuse.notes.get(NOTE.whitelistRcpt)).toBe(true)
     expect(s.transaction!.notes.get(NOTE.whitelistRcpt)).toBe(2)
   })
@@ -93,35 +90,35 @@ describe('whitelist', () => {
             : undefined,
       },
     })
-    await load('per_recipient 1', [{ plugin: userConfig }])
-    const s = h!.session({ remoteIp: '192.0.2.7', helloHost: 'trusted.example' })
+    const h = await load('per_recipient 1', [{ plugin: userConfig }])
+    const s = h.session({ remoteIp: '192.0.2.7', helloHost: 'trusted.example' })
     s.begin({ sender: 'carol-friend@elsewhere.example' })
     const carol = testAddress('carol@example.com')
-    expect((await h!.first('rcpt', s, carol, new Map())).code).toBe(DECLINED)
+    expect((await h.first('rcpt', s, carol, new Map())).code).toBe(DECLINED)
     expect(carol.notes.get(NOTE.whitelistSender)).toBe(1)
     expect(carol.notes.get(NOTE.whitelistHost)).toBe(1)
     expect(carol.notes.get('whitelisthelo')).toBe(1)
     expect(s.connection.notes.has(NOTE.whitelistHost)).toBe(false)
     const dave = testAddress('dave@example.com')
-    await h!.first('rcpt', s, dave, new Map())
+    await h.first('rcpt', s, dave, new Map())
     expect(dave.notes.has(NOTE.whitelistSender)).toBe(false)
-    expect((await h!.first('rcpt', s, testAddress('abuse@example.com'), new Map())).code).toBe(OK)
+    expect((await h.first('rcpt', s, testAddress('abuse@example.com'), new Map())).code).toBe(OK)
   })
 
   it('sees list changes, and reports bad host lines at load', async () => {
-    await load()
-    h!.writeConfig('whitelistsenders', ['new@example.org'])
-    const s = h!.session()
+    const h = await load()
+    h.writeConfig('whitelistsenders', ['new@example.org'])
+    const s = h.session()
     s.begin()
-    expect((await h!.first('mail', s, testAddress('new@example.org'), new Map())).code).toBe(OK)
-    expect((await h!.first('mail', s, testAddress('boss@example.org'), new Map())).code).toBe(DECLINED)
+    expect((await h.first('mail', s, testAddress('new@example.org'), new Map())).code).toBe(OK)
+    expect((await h.first('mail', s, testAddress('boss@example.org'), new Map())).code).toBe(DECLINED)
     await expect(loadPlugin(plugin, { config: { whitelisthosts: ['trusted.example'] } })).rejects.toThrow(
       /whitelisthosts:1: "trusted.example" is not an IP address/,
     )
   })
 
   it('treats __proto__ as data', async () => {
-    h = await loadPlugin(plugin, {
+    const h = await loadPluginForTest(plugin, {
       config: { whitelistsenders: ['__proto__@example.com'], whitelistrcpt: ['constructor'] },
     })
     const s = h.session()
