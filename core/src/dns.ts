@@ -5,7 +5,9 @@
  */
 import { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
+import { domainToASCII } from 'node:url'
 import { LRUCache } from 'lru-cache'
+import { isValidDomain } from './address.js'
 
 export type DnsRecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'NS' | 'CNAME'
 
@@ -224,4 +226,16 @@ export function createDnsResolver(options: DnsResolverOptions = {}): DnsResolver
     stats,
     clearCache: () => cache.clear(),
   }
+}
+
+/**
+ * A host from MAIL FROM, RCPT TO or HELO as the A-label domain DNS wants (UTF-8 names from
+ * SMTPUTF8 become punycode, a trailing dot goes), or undefined for what no DNS name can be:
+ * address literals, bare words, malformed names.
+ */
+export function lookupDomain(host: string | undefined): string | undefined {
+  if (!host || host.startsWith('[')) return undefined
+  const ascii = domainToASCII(host.replace(/\.$/, '')).toLowerCase()
+  if (!ascii.includes('.') || !isValidDomain(ascii)) return undefined
+  return ascii
 }

@@ -43,6 +43,7 @@ export {
   type DnsResolver,
   type DnsResolverOptions,
   expandIpv6,
+  lookupDomain,
   type MxRecord,
   parseDnsServers,
   reverseIp,
@@ -62,7 +63,16 @@ export {
   type PluginHost,
   type PluginHostOptions,
 } from './host.js'
-export { type IpFamily, IpList, type IpNetwork, ipFamily, parseIpNetwork, plainIp } from './ip-list.js'
+export {
+  type IpFamily,
+  IpList,
+  type IpListFromLinesOptions,
+  type IpNetwork,
+  ipFamily,
+  ipListFromLines,
+  parseIpNetwork,
+  plainIp,
+} from './ip-list.js'
 export {
   type CompatibilityReport,
   checkCoreRange,

@@ -4,6 +4,7 @@
  * clients are compared as plainIp() spells them, so `::ffff:192.0.2.1` matches IPv4 entries.
  */
 import { BlockList, isIP } from 'node:net'
+import { ConfigError, type ConfigLine } from './config-dir.js'
 
 export type IpFamily = 'ipv4' | 'ipv6'
 
@@ -93,4 +94,27 @@ export class IpList<E extends IpNetwork = IpNetwork> {
   has(ip: string): boolean {
     return this.match(ip) !== undefined
   }
+}
+
+export interface IpListFromLinesOptions {
+  /** Entries before the file's (for example from the plugin's arguments). */
+  initial?: Iterable<IpNetwork>
+  /** The error message for a bad entry (default: parseIpNetwork's). */
+  message?: (entry: string, why: string) => string
+}
+
+/**
+ * A list file of addresses and networks, one a line: the first word of each line is the entry
+ * (the rest is a comment or reason). A bad entry is a ConfigError naming its file and line.
+ */
+export function ipListFromLines(lines: readonly ConfigLine[], options: IpListFromLinesOptions = {}): IpList {
+  const list = new IpList(options.initial)
+  for (const line of lines) {
+    const entry = line.value.trim().split(/\s+/, 1)[0]!
+    const network = parseIpNetwork(entry)
+    if (typeof network === 'string')
+      throw new ConfigError(options.message ? options.message(entry, network) : network, line.file, line.line)
+    list.add(network)
+  }
+  return list
 }

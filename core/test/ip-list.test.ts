@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { IpList, type IpNetwork, ipFamily, parseIpNetwork, plainIp } from '../src/index.js'
+import {
+  ConfigError,
+  IpList,
+  type IpNetwork,
+  ipFamily,
+  ipListFromLines,
+  parseIpNetwork,
+  plainIp,
+} from '../src/index.js'
 
 const net = (t: string): IpNetwork => {
   const e = parseIpNetwork(t)
@@ -53,5 +61,31 @@ describe('IpList', () => {
     const list = new IpList<IpNetwork & { line: number }>()
     list.add({ ...net('10.0.0.0/8'), line: 3 })
     expect(list.match('10.1.2.3')?.line).toBe(3)
+  })
+})
+
+describe('ipListFromLines', () => {
+  const line = (value: string, n: number) => ({ value, file: 'config/list', line: n })
+
+  it('takes the first word of each line, after any initial entries', () => {
+    const list = ipListFromLines([line('192.0.2.0/24 our office', 1), line('  2001:db8::1  ', 2)], {
+      initial: [net('10.0.0.0/8')],
+    })
+    expect(list.size).toBe(3)
+    expect(list.match('10.9.9.9')?.text).toBe('10.0.0.0/8')
+    expect(list.has('192.0.2.77')).toBe(true)
+    expect(list.has('2001:db8:0:0:0:0:0:1')).toBe(true)
+    expect(list.has('198.51.100.1')).toBe(false)
+  })
+
+  it("refuses a bad entry with its file and line, in core's words or the caller's", () => {
+    const lines = [line('192.0.2.1', 1), line('192.0.2.0/33', 2)]
+    expect(() => ipListFromLines(lines)).toThrow(ConfigError)
+    expect(() => ipListFromLines(lines)).toThrow(
+      'config/list:2: bad prefix length /33 in 192.0.2.0/33 (0-32)',
+    )
+    expect(() => ipListFromLines(lines, { message: (entry) => `bad network "${entry}"` })).toThrow(
+      'config/list:2: bad network "192.0.2.0/33"',
+    )
   })
 })

@@ -9,13 +9,13 @@ import {
   DENYSOFT,
   definePlugin,
   isSpecialRecipient,
+  lookupDomain,
   parseRejectMode,
   parseRejectType,
   type Transaction,
   type TransactionContext,
 } from '@postern/core'
 import { peerDependencies } from '../package.json'
-import { lookupDomain } from './domain.js'
 import { defaultNetworks, type Networks, parseNetworks } from './networks.js'
 import { refuse } from './reject.js'
 import { type Resolution, resolveDomain } from './resolve.js'

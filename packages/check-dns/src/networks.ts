@@ -4,7 +4,7 @@
  * IPv6 and single addresses are accepted too. Without the file, the defaults below apply
  * (an empty file means "no invalid networks"). Parsing and matching are core's IpList.
  */
-import { ConfigError, type ConfigLine, IpList, type IpNetwork, parseIpNetwork } from '@postern/core'
+import { type ConfigLine, IpList, type IpNetwork, ipListFromLines, parseIpNetwork } from '@postern/core'
 
 /** Networks no public sender domain should resolve into. */
 export const DEFAULT_INVALID_NETWORKS = [
@@ -31,16 +31,8 @@ export interface Networks {
 }
 
 export function parseNetworks(lines: readonly ConfigLine[]): Networks {
-  const list = new IpList()
-  for (const where of lines) {
-    const entry = where.value.trim().split(/\s+/, 1)[0]!
-    const network = parseIpNetwork(entry)
-    // This plugin's message since its first release, not core's wording.
-    if (typeof network === 'string')
-      throw new ConfigError(`bad network ${JSON.stringify(entry)}`, where.file, where.line)
-    list.add(network)
-  }
-  return list
+  // This plugin's message since its first release, not core's wording.
+  return ipListFromLines(lines, { message: (entry) => `bad network ${JSON.stringify(entry)}` })
 }
 
 export function defaultNetworks(): Networks {

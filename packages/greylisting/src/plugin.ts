@@ -11,14 +11,12 @@
  */
 import {
   type Address,
-  ConfigError,
   type DenySoft,
   definePlugin,
   denysoft,
   formatDuration,
   type Verdict as HookVerdict,
-  IpList,
-  parseIpNetwork,
+  ipListFromLines,
   type TransactionContext,
   withDeadline,
 } from '@postern/core'
@@ -75,15 +73,7 @@ export default definePlugin({
     const ipv4Prefix = args.number('ipv4_prefix', 32)
     const ipv6Prefix = args.number('ipv6_prefix', 64)
 
-    const cidrs = await config.parsed('greylist_exclude_ip', (lines) => {
-      const set = new IpList()
-      for (const l of lines) {
-        const e = parseIpNetwork(l.value.split(/\s+/)[0]!)
-        if (typeof e === 'string') throw new ConfigError(e, l.file, l.line)
-        set.add(e)
-      }
-      return set
-    })
+    const cidrs = await config.parsed('greylist_exclude_ip', (lines) => ipListFromLines(lines))
     const words = (lines: readonly { value: string }[]) => lines.map((l) => l.value.split(/\s+/)[0]!)
     const rdns = await config.parsed('greylist_exclude_rdns', (l) => new HostList(words(l)))
     const senders = await config.parsed('greylist_exclude_senders', (l) => new AddressList(words(l)))

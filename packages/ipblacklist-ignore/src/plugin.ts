@@ -7,10 +7,9 @@
  * the matching entry; ipblacklist and tokenbucket skip a connection that has the note.
  */
 import {
-  ConfigError,
   definePlugin,
-  IpList,
   type IpNetwork,
+  ipListFromLines,
   parseIpNetwork,
   type SessionContext,
 } from '@postern/core'
@@ -40,15 +39,9 @@ export default definePlugin({
       if (typeof e === 'string') throw new Error(e)
       fromArgs.push(e)
     }
-    const list = await config.parsed('ipblacklist_ignore', (lines) => {
-      const set = new IpList(fromArgs)
-      for (const l of lines) {
-        const e = parseIpNetwork(l.value.split(/\s+/)[0]!)
-        if (typeof e === 'string') throw new ConfigError(e, l.file, l.line)
-        set.add(e)
-      }
-      return set
-    })
+    const list = await config.parsed('ipblacklist_ignore', (lines) =>
+      ipListFromLines(lines, { initial: fromArgs }),
+    )
     return {
       connect: {
         order: 'pre',

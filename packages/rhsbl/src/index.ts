@@ -8,13 +8,13 @@ import {
   definePlugin,
   dsn,
   isSpecialRecipient,
+  lookupDomain,
   parseRejectMode,
   type Transaction,
   type TransactionContext,
 } from '@postern/core'
 import { parseDnsErrorPolicy, replySafe } from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
-import { lookupDomain } from './domain.js'
 import { checkDomains, type DomainCheck, type Listed, type Role } from './lookup.js'
 import { parseZones } from './zones.js'
 

@@ -11,6 +11,7 @@ import {
   type Connection,
   definePlugin,
   isSpecialRecipient,
+  lookupDomain,
   NOTE,
   plainIp,
   refusal,
@@ -21,7 +22,6 @@ import {
 } from '@postern/core'
 import { peerDependencies } from '../package.json'
 import { checkSpf, type SpfOutcome } from './check.js'
-import { lookupDomain } from './domain.js'
 import { authResult, receivedSpf } from './headers.js'
 import { parseLevel, refusalFor } from './policy.js'
 
