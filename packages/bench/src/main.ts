@@ -235,7 +235,7 @@ ${roundsTable(results).join('\n')}
   gets an untimed warm-up of up to 500 messages first. msg/s = messages / median wall time.
 - **Postern**: \`packages/smtpd/dist/cli.js\` (the \`postern\` command), one process, started
   as its installed bin starts it: \`node ${posternBinFlags().join(' ') || '(no flags)'}\` (the node flags
-  of its \`#!\` line, which npm and pnpm copy into the \`postern\` shim);
+  of its \`#!\` line, which an installed \`postern\` runs with);
   plugins \`rcpt_ok\` (rcpthosts: example.com) + \`queue/discard\`; \`databytes\` 64 MiB,
   \`max_connections\` and \`max_connections_per_ip\` 20000; log level warn.
 - **Haraka**: \`haraka -i\` instance, \`nodes=0\`, plugins \`rcpt_to.in_host_list\` + \`queue/discard\`
