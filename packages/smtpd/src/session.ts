@@ -7,8 +7,6 @@
 import {
   type Connection,
   DECLINED,
-  DENY_DISCONNECT,
-  DENYSOFT_DISCONNECT,
   DONE,
   deferredReject,
   type EnhancedCode,
@@ -250,6 +248,8 @@ export class Session implements SessionHost {
 
   withDeadline<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
     // One promise and one timer per wait (Promise.race cost three promises and two closures).
+    // Not core's withDeadline: that rejects with an Error (a stack trace per timeout) and
+    // watches a signal; here, per DATA chunk, running out of time is an ordinary outcome.
     return new Promise((resolve, reject) => {
       const timer = setTimeout(resolve, ms, TIMEOUT)
       p.then(
@@ -264,8 +264,6 @@ export class Session implements SessionHost {
       )
     })
   }
-
-  static readonly TIMEOUT = TIMEOUT
 
   /** RFC 2920: these commands end a pipelined group; anything sent after them is a violation. */
   async syncViolation(): Promise<boolean> {
@@ -449,11 +447,6 @@ export class Session implements SessionHost {
     this.flush()
     this.input.end()
   }
-
-  /** Whether a hook result is a _DISCONNECT code (used by commands that close). */
-  static isDisconnect(r: HookResult): boolean {
-    return r.code === DENY_DISCONNECT || r.code === DENYSOFT_DISCONNECT
-  }
 }
 
 /** NUL, CR or LF in a command line (one pass instead of three `includes`). */
@@ -464,5 +457,3 @@ function hasBadByte(line: Buffer): boolean {
   }
   return false
 }
-
-export { TIMEOUT }
