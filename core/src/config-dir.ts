@@ -81,7 +81,12 @@ export class ConfigDir {
     const lines = file ? this.#readFile(file, [], deps) : []
     Object.freeze(lines)
     this.#cache.set(name, { lines, deps })
-    for (const dep of deps) this.#watchDir(path.dirname(dep))
+    for (const dep of deps) {
+      this.#watchDir(path.dirname(dep))
+      // An included directory is watched itself, so a file added to it later is seen even when
+      // it was empty at the first read (then no file inside it put the directory on the list).
+      if (isDirectory(dep)) this.#watchDir(dep)
+    }
     return lines
   }
 
@@ -201,6 +206,14 @@ export class ConfigDir {
 
   #invalidateAll(): void {
     this.reload()
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
   }
 }
 

@@ -4,6 +4,7 @@
  * - `SessionContext`: a connected client, maybe inside a transaction;
  * - `TransactionContext`: inside a mail transaction (MAIL through queue).
  */
+import type { Address } from './address.js'
 import type { EnhancedCode, Verdict } from './codes.js'
 import type { Connection } from './connection.js'
 import type { RefusalCode } from './dsn.js'
@@ -23,7 +24,10 @@ export interface PluginInstanceInfo {
 export interface GlobalContext {
   readonly plugin: PluginInstanceInfo
   readonly hook: HookName
-  /** Aborted when the hook's time is up or the client went away: pass it to fetch, DNS, sockets. */
+  /**
+   * Aborted when the hook's time is up (reason: a HookTimeoutError) or the client went away
+   * (the session's reason): pass it to fetch, DNS, sockets.
+   */
   readonly signal: AbortSignal
   /** Bound to this connection, plugin and hook; honours the plugin's `loglevel` argument. */
   readonly log: Logger
@@ -37,8 +41,12 @@ export interface SessionContext extends GlobalContext {
    * reply; the enhanced code is added when the client asked for it.
    */
   respond(code: number, message: string | readonly string[], enhanced?: EnhancedCode): Promise<void>
-  /** Relay client, or a whitelist note (`whitelisthost`, `whitelistsender`): most filters skip these. */
-  isImmune(): boolean
+  /**
+   * Relay client, or a whitelist note (`whitelisthost`, `whitelistsender`): most filters skip
+   * these. Given a recipient (RCPT-time filters), also a recipient the whitelist plugins marked:
+   * `whitelistrcpt`, or per-recipient `whitelisthost` / `whitelistsender` on its address.
+   */
+  isImmune(recipient?: Address): boolean
   /**
    * The shared reject convention. Reads the plugin's `reject` and `reject_type` arguments:
    * `reject 0` logs `fail, tolerated` and returns undefined; `reject naughty` stores a deferred

@@ -16,7 +16,6 @@ import {
 import type { Connection } from './connection.js'
 import type { RefusalCode } from './dsn.js'
 import type { PluginArgs } from './plugin-args.js'
-import type { Transaction } from './transaction.js'
 
 /** Connection notes the conventions use; plugins that whitelist set these. */
 export const NOTE = {
@@ -97,15 +96,6 @@ export function parseRejectMode(args: PluginArgs, fallback: RejectMode = 'on'): 
   if (v === '0' || v === 'no' || v === 'false' || v === 'off') return 'off'
   if (v === 'naughty') return 'naughty'
   return 'on'
-}
-
-/** Relay client, or whitelisted host or sender: most filters skip these. */
-export function isImmune(connection: Connection, transaction: Transaction | undefined): boolean {
-  return (
-    connection.relayClient ||
-    connection.notes.flag(NOTE.whitelistHost) ||
-    (transaction?.notes.flag(NOTE.whitelistSender) ?? false)
-  )
 }
 
 function withClass(enhanced: EnhancedCode | undefined, code: RefusalCode): EnhancedCode | undefined {

@@ -7,6 +7,8 @@
  * hook and answered 451 4.3.0 (or skipped, if the plugin's `on_error` says `continue`). A code the
  * hook may not return is logged and treated as DECLINED. The process never dies of a plugin.
  */
+
+import type { Address } from './address.js'
 import {
   DECLINED,
   DENYSOFT,
@@ -19,7 +21,7 @@ import {
 } from './codes.js'
 import type { Connection } from './connection.js'
 import type { PluginInstanceInfo, SessionHost } from './context.js'
-import { deferReject, isImmune, parseRejectMode, parseRejectType, refusal } from './conventions.js'
+import { deferReject, parseRejectMode, parseRejectType, refusal } from './conventions.js'
 import { deadline } from './deadlines.js'
 import type { RefusalCode } from './dsn.js'
 import type {
@@ -34,6 +36,7 @@ import type {
   VerdictEvent,
 } from './hook-types.js'
 import { HOOKS, isHookName, META_HOOKS } from './hooks.js'
+import { isImmune } from './immune.js'
 import { type LevelAdjust, LevelMethods, type LogBindings, type Logger, type LogLevel } from './logger.js'
 import type { Transaction } from './transaction.js'
 
@@ -74,8 +77,15 @@ interface Registration {
 
 const TIMED_OUT = Symbol('timeout')
 
-class HookTimeoutError extends Error {
+/** The reason a hook's `ctx.signal` aborts with when the hook's time is up. */
+export class HookTimeoutError extends Error {
   override readonly name = 'HookTimeoutError'
+}
+
+/** A reduce hook's entry in HOOKS, seen without its hook-specific value type. */
+interface ReduceSpec {
+  readonly accepts: (value: unknown) => boolean
+  readonly expects: string
 }
 
 export interface DispatcherOptions {
@@ -193,8 +203,8 @@ class CallContext {
     this.host?.delayReplies(ms)
   }
 
-  isImmune(): boolean {
-    return this.host ? isImmune(this.host.connection, this.host.transaction) : false
+  isImmune(recipient?: Address): boolean {
+    return this.host ? isImmune(this.host.connection, this.host.transaction, recipient) : false
   }
 
   reject(message: string, enhanced?: EnhancedCode, logMessage?: string): Verdict<RefusalCode> | undefined {
@@ -321,6 +331,7 @@ export class HookDispatcher {
   ): Promise<ReduceValue<K>> {
     const regs = this.#registrations.get(hook)
     if (!regs) return value
+    const spec: ReduceSpec = HOOKS[hook]
     let current = value
     for (const reg of regs) {
       let outcome = this.#call(reg, hook, host, [current, ...args])
@@ -329,7 +340,12 @@ export class HookDispatcher {
         this.#report(reg, hook, outcome === TIMED_OUT ? 'timeout' : outcome, host)
         continue
       }
-      if (outcome !== undefined) current = outcome as ReduceValue<K>
+      if (outcome === undefined || outcome === null) continue // nothing: keep the value
+      if (spec.accepts(outcome)) current = outcome as ReduceValue<K>
+      else
+        this.#logFor(reg, hook, host).error(
+          `returned ${describe(outcome)}, not ${spec.expects}; value left unchanged`,
+        )
     }
     return current
   }
@@ -470,6 +486,9 @@ function toError(err: unknown): Error {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'object') return 'an object without a valid code'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object')
+    return isReturnCode((value as { code?: unknown }).code) ? 'a verdict' : 'an object without a valid code'
   return `${typeof value} ${String(value).slice(0, 40)}`
 }

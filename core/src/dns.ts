@@ -1,7 +1,20 @@
 /**
- * The DNS resolver every plugin shares: one per server, a per-query deadline, in-flight
- * lookups shared, answers cached for their TTL (A/AAAA carry one; other types use a default),
- * failures cached briefly. Servers come from `config/dns_servers` (`ip` or `ip:port` per line).
+ * The DNS resolver every plugin shares: one per server list, a per-query deadline, in-flight
+ * lookups shared, answers cached in an LRU. Servers come from `config/dns_servers` (`ip` or
+ * `ip:port` per line).
+ *
+ * How long an answer is kept, and why:
+ * - A and AAAA: the answer's own TTL (the smallest in the set), at most `maxTtl`, at least 1 s
+ *   (a TTL of 0 is still shared by the lookups of one session).
+ * - MX, TXT, PTR, NS, CNAME: `defaultTtl` (5 min), at most `maxTtl`. node:dns gives TTLs only
+ *   for `resolve4` / `resolve6` (`{ ttl: true }`); its other resolve calls return the records
+ *   without them, so a record published with a shorter TTL is kept longer than its owner asked.
+ *   DNS lists decide on the A record, which does honour its TTL.
+ * - NXDOMAIN and "no records of this type": `negativeTtl` (60 s). node:dns does not expose the
+ *   SOA minimum that RFC 2308 takes the negative TTL from.
+ * - Failures (SERVFAIL, timeout, refused, network errors): `failureTtl` (5 s), so a list that
+ *   stopped answering costs the connections asking the same name one deadline per few seconds,
+ *   not one each. A failure is kept only that briefly because it says nothing about the data.
  */
 import { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
@@ -27,8 +40,12 @@ export interface DnsResolverOptions {
   defaultTtl?: number
   /** Life of a cached NXDOMAIN / no-data answer (default 60 s). */
   negativeTtl?: number
+  /** Life of a cached failure: SERVFAIL, timeout, refused (default 5 s; 0: never cached). */
+  failureTtl?: number
   /** Cached answers kept (default 10,000). */
   cacheSize?: number
+  /** The clock the cache's TTLs run on, in ms (default `performance.now`); tests pass a fake one. */
+  now?: () => number
 }
 
 /** A DNS failure. `code` is node's (`ENOTFOUND`, `ENODATA`, `ESERVFAIL`, `ETIMEOUT`, …). */
@@ -119,28 +136,46 @@ export function expandIpv6(ip: string): string {
   return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join(':')
 }
 
+/** An answer and how long to keep it (ms; 0: not at all). */
+interface Fetched {
+  readonly answer: Answer
+  readonly ttl: number
+}
+
+const NOT_FOUND: ReadonlySet<string> = new Set(['ENOTFOUND', 'ENODATA'])
+
 export function createDnsResolver(options: DnsResolverOptions = {}): DnsResolver {
   const timeout = options.timeout ?? 5000
   const maxTtl = options.maxTtl ?? 3_600_000
   const defaultTtl = Math.min(options.defaultTtl ?? 300_000, maxTtl)
-  const negativeTtl = options.negativeTtl ?? 60_000
+  const negativeTtl = Math.min(options.negativeTtl ?? 60_000, maxTtl)
+  const failureTtl = Math.min(options.failureTtl ?? 5000, maxTtl)
   // tries: 1 — our own deadline governs; c-ares retries would stretch it.
   const resolver = new Resolver({ timeout, tries: 1 })
   if (options.servers?.length) resolver.setServers([...options.servers])
   // Made with the first lookup: lru-cache allocates its arrays for `max` entries up front.
   let lru: LRUCache<string, Answer> | undefined
+  const now = options.now
   const cache = {
     get: (key: string) => lru?.get(key),
-    set: (key: string, answer: Answer, opts: { ttl: number }) => {
-      lru ??= new LRUCache<string, Answer>({ max: options.cacheSize ?? 10_000 })
-      lru.set(key, answer, opts)
+    set: (key: string, answer: Answer, ttl: number) => {
+      // lru-cache reads a ttl of 0 as "forever": such answers are not stored at all.
+      if (ttl <= 0) return
+      lru ??= new LRUCache<string, Answer>({
+        max: options.cacheSize ?? 10_000,
+        // A given clock is read on every check (lru-cache otherwise reuses a reading for 1 ms).
+        ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
+      })
+      lru.set(key, answer, { ttl: Math.ceil(ttl) })
     },
     clear: () => lru?.clear(),
   }
   const inflight = new Map<string, Promise<Answer>>()
   const stats = { queries: 0, cacheHits: 0, timeouts: 0 }
 
-  async function query(type: DnsRecordType, name: string): Promise<Answer> {
+  const positive = (value: unknown): Fetched => ({ answer: { ok: true, value }, ttl: defaultTtl })
+
+  async function query(type: DnsRecordType, name: string): Promise<Fetched> {
     try {
       switch (type) {
         case 'A':
@@ -150,48 +185,36 @@ export function createDnsResolver(options: DnsResolverOptions = {}): DnsResolver
               ? await resolver.resolve4(name, { ttl: true })
               : await resolver.resolve6(name, { ttl: true })
           const ttl = rr.length ? Math.min(...rr.map((r) => r.ttl)) * 1000 : negativeTtl
-          const value = rr.map((r) => r.address)
-          cache.set(`${type} ${name}`, { ok: true, value }, { ttl: Math.max(1000, Math.min(ttl, maxTtl)) })
-          return { ok: true, value }
+          return {
+            answer: { ok: true, value: rr.map((r) => r.address) },
+            ttl: Math.max(1000, Math.min(ttl, maxTtl)),
+          }
         }
-        case 'MX': {
-          const value = (await resolver.resolveMx(name)).sort((a, b) => a.priority - b.priority)
-          return remember(type, name, { ok: true, value })
-        }
-        case 'TXT': {
-          const value = (await resolver.resolveTxt(name)).map((parts) => parts.join(''))
-          return remember(type, name, { ok: true, value })
-        }
+        case 'MX':
+          return positive((await resolver.resolveMx(name)).sort((a, b) => a.priority - b.priority))
+        case 'TXT':
+          return positive((await resolver.resolveTxt(name)).map((parts) => parts.join('')))
         case 'PTR':
-          return remember(type, name, { ok: true, value: await resolver.resolvePtr(name) })
+          return positive(await resolver.resolvePtr(name))
         case 'NS':
-          return remember(type, name, { ok: true, value: await resolver.resolveNs(name) })
+          return positive(await resolver.resolveNs(name))
         case 'CNAME':
-          return remember(type, name, { ok: true, value: await resolver.resolveCname(name) })
+          return positive(await resolver.resolveCname(name))
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN'
-      const answer: Answer = { ok: false, code }
-      // Cache real negative answers; a SERVFAIL or timeout is retried next time.
-      if (code === 'ENOTFOUND' || code === 'ENODATA')
-        cache.set(`${type} ${name}`, answer, { ttl: negativeTtl })
-      if (code === 'ETIMEOUT') stats.timeouts++
-      return answer
+      return { answer: { ok: false, code }, ttl: NOT_FOUND.has(code) ? negativeTtl : failureTtl }
     }
   }
 
-  function remember(type: DnsRecordType, name: string, answer: Answer): Answer {
-    cache.set(`${type} ${name}`, answer, { ttl: defaultTtl })
-    return answer
-  }
-
-  function withDeadline(p: Promise<Answer>): Promise<Answer> {
+  /** The query, or ETIMEOUT once `timeout` (plus a margin for c-ares's own timer) is over. */
+  function withDeadline(p: Promise<Fetched>): Promise<Fetched> {
     let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<Answer>((resolve) => {
-      timer = setTimeout(() => {
-        stats.timeouts++
-        resolve({ ok: false, code: 'ETIMEOUT' })
-      }, timeout + 50)
+    const deadline = new Promise<Fetched>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ answer: { ok: false, code: 'ETIMEOUT' }, ttl: failureTtl }),
+        timeout + 50,
+      )
       timer.unref()
     })
     return Promise.race([p, deadline]).finally(() => clearTimeout(timer))
@@ -206,7 +229,13 @@ export function createDnsResolver(options: DnsResolverOptions = {}): DnsResolver
       let pending = inflight.get(key)
       if (!pending) {
         stats.queries++
-        pending = withDeadline(query(type, name)).finally(() => inflight.delete(key))
+        pending = withDeadline(query(type, name))
+          .then(({ answer, ttl }) => {
+            if (!answer.ok && answer.code === 'ETIMEOUT') stats.timeouts++
+            cache.set(key, answer, ttl)
+            return answer
+          })
+          .finally(() => inflight.delete(key))
         inflight.set(key, pending)
       }
       answer = await pending

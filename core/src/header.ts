@@ -22,10 +22,18 @@ const NAME_RE = /^[\x21-\x39\x3b-\x7e]+$/
 /** A CR or LF that is not part of a fold (CRLF followed by a space or tab): one pass, no copy. */
 const BARE_LINE_BREAK = /\r(?!\n[ \t])|(?<!\r)\n|\n(?![ \t])/
 
+/** A line of the block that is not a field (no colon, bad name): kept where it was. */
+interface Malformed {
+  readonly malformed: string
+}
+
 export class Header {
   readonly #fields: HeaderField[] = []
-  /** Lines that were not fields (no colon) are kept so the message is not changed by parsing. */
-  readonly #junk: string[] = []
+  /**
+   * Every line in order, fields and malformed lines alike, so the block is written back as it
+   * came. Undefined while there are no malformed lines (nearly always): then it is #fields.
+   */
+  #lines: (HeaderField | Malformed)[] | undefined
 
   /** Parses a header block (CRLF or LF line ends; the blank line may be present or not). */
   static parse(block: string): Header {
@@ -34,7 +42,11 @@ export class Header {
     let name: string | undefined
     let value = ''
     const flush = () => {
-      if (name !== undefined) header.#fields.push({ name, raw: value })
+      if (name !== undefined) {
+        const field = { name, raw: value }
+        header.#fields.push(field)
+        header.#lines?.push(field)
+      }
       name = undefined
       value = ''
     }
@@ -50,7 +62,10 @@ export class Header {
       if (candidate && NAME_RE.test(candidate)) {
         name = candidate
         value = line.slice(colon + 1)
-      } else header.#junk.push(line)
+      } else {
+        header.#lines ??= [...header.#fields]
+        header.#lines.push({ malformed: line })
+      }
     }
     flush()
     return header
@@ -63,7 +78,9 @@ export class Header {
 
   /** Lines of the original block that were not fields. */
   get malformed(): readonly string[] {
-    return this.#junk
+    const out: string[] = []
+    for (const l of this.#lines ?? []) if ('malformed' in l) out.push(l.malformed)
+    return out
   }
 
   /** Unfolded values of every field with this name, in order. */
@@ -99,8 +116,13 @@ export class Header {
     if (!NAME_RE.test(name)) throw new TypeError(`Bad header field name: ${JSON.stringify(name)}`)
     if (BARE_LINE_BREAK.test(value)) throw new TypeError('Header value has a line break that is not folding')
     const field = { name, raw: ` ${value}` }
-    if (where === 'prepend') this.#fields.unshift(field)
-    else this.#fields.push(field)
+    if (where === 'prepend') {
+      this.#fields.unshift(field)
+      this.#lines?.unshift(field)
+    } else {
+      this.#fields.push(field)
+      this.#lines?.push(field)
+    }
   }
 
   /** Deletes every field with this name, or only its `index`th occurrence. Returns how many went. */
@@ -111,6 +133,7 @@ export class Header {
     for (let i = 0; i < this.#fields.length; i++) {
       if (this.#fields[i]!.name.toLowerCase() !== lower) continue
       if (index === undefined || seen === index) {
+        this.#unlist(this.#fields[i]!)
         this.#fields.splice(i--, 1)
         removed++
       }
@@ -127,7 +150,9 @@ export class Header {
     for (let i = 0; i < this.#fields.length; i++) {
       const f = this.#fields[i]!
       if (f.name.toLowerCase() === lower) {
-        this.#fields[i] = { name: to, raw: f.raw }
+        const renamed = { name: to, raw: f.raw }
+        this.#fields[i] = renamed
+        if (this.#lines) this.#lines[this.#lines.indexOf(f)] = renamed
         n++
       }
     }
@@ -137,8 +162,15 @@ export class Header {
   /** The header block with CRLF line ends, ending with the blank line that separates the body. */
   toString(): string {
     let out = ''
-    for (const f of this.#fields) out += `${f.name}:${f.raw}\r\n`
-    for (const line of this.#junk) out += `${line}\r\n`
+    for (const l of this.#lines ?? this.#fields)
+      out += 'malformed' in l ? `${l.malformed}\r\n` : `${l.name}:${l.raw}\r\n`
     return `${out}\r\n`
+  }
+
+  /** Drops a field from the ordered lines (when there are malformed ones to keep in place). */
+  #unlist(field: HeaderField): void {
+    if (!this.#lines) return
+    const i = this.#lines.indexOf(field)
+    if (i >= 0) this.#lines.splice(i, 1)
   }
 }

@@ -1,26 +1,46 @@
 /**
- * The runtime side of the hook table: each hook's kind and, for first hooks, the codes the
- * dispatcher accepts from it. Typed against HookTable, so the two cannot drift apart.
+ * The runtime side of the hook table: each hook's kind; for first hooks, the codes the
+ * dispatcher accepts from it; for reduce hooks, the check a returned value must pass. Typed
+ * against HookTable, so the two cannot drift apart.
  */
 import { DENY, DENY_DISCONNECT, DENYSOFT, DENYSOFT_DISCONNECT, DONE, OK } from './codes.js'
-import type { FirstHookName, HookCodes, HookKindOf, HookName } from './hook-types.js'
+import type { FirstHookName, HookCodes, HookName, ReduceHookName, ReduceValue } from './hook-types.js'
+
+/**
+ * A reduce hook's value check: a plain-JS plugin can return anything, and a wrong value handed
+ * on (a verdict object as the EHLO keyword list) would break the engine, not the plugin.
+ */
+interface ReduceCheck<K extends ReduceHookName> {
+  readonly accepts: (value: unknown) => value is ReduceValue<K>
+  /** What the hook wants, for the log line: `a string`. */
+  readonly expects: string
+}
 
 type HookSpec<K extends HookName> = K extends FirstHookName
   ? { readonly kind: 'first'; readonly codes: readonly HookCodes<K>[] }
-  : { readonly kind: HookKindOf<K> }
+  : K extends ReduceHookName
+    ? { readonly kind: 'reduce' } & ReduceCheck<K>
+    : { readonly kind: 'notify' }
 
 const REFUSALS = [DENY, DENYSOFT, DENY_DISCONNECT, DENYSOFT_DISCONNECT] as const
 const SESSION = [OK, ...REFUSALS, DONE] as const
 const AUTH = [OK, DENY, DENYSOFT, DENY_DISCONNECT] as const
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const A_STRING = { accepts: isString, expects: 'a string' } as const
+const STRING_LIST = {
+  accepts: (v: unknown): v is readonly string[] => Array.isArray(v) && v.every(isString),
+  expects: 'an array of strings',
+} as const
 
 export const HOOKS: { readonly [K in HookName]: HookSpec<K> } = {
   'pre-connection': { kind: 'first', codes: [OK, ...REFUSALS] },
   connect: { kind: 'first', codes: SESSION },
   helo: { kind: 'first', codes: SESSION },
   ehlo: { kind: 'first', codes: SESSION },
-  mail_pre: { kind: 'reduce' },
+  mail_pre: { kind: 'reduce', ...A_STRING },
   mail: { kind: 'first', codes: SESSION },
-  rcpt_pre: { kind: 'reduce' },
+  rcpt_pre: { kind: 'reduce', ...A_STRING },
   rcpt: { kind: 'first', codes: SESSION },
   data: { kind: 'first', codes: SESSION },
   data_headers_end: { kind: 'first', codes: REFUSALS },
@@ -46,8 +66,8 @@ export const HOOKS: { readonly [K in HookName]: HookSpec<K> } = {
   logging: { kind: 'first', codes: [OK] },
   config: { kind: 'first', codes: [OK] },
   user_config: { kind: 'first', codes: [OK] },
-  received_line: { kind: 'reduce' },
-  capabilities: { kind: 'reduce' },
+  received_line: { kind: 'reduce', ...A_STRING },
+  capabilities: { kind: 'reduce', ...STRING_LIST },
 }
 
 export const HOOK_NAMES = Object.keys(HOOKS) as HookName[]

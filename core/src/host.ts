@@ -7,7 +7,9 @@ import path from 'node:path'
 import { OK } from './codes.js'
 import { ConfigDir, type ConfigDirOptions } from './config-dir.js'
 import { HookDispatcher } from './dispatcher.js'
-import { createDnsResolver, type DnsResolver, parseDnsServers } from './dns.js'
+import { createDnsResolver, type DnsResolver } from './dns.js'
+import type { PluginHooks } from './hook-types.js'
+import { dnsServersSetting, positiveSeconds, secondsSetting } from './host-settings.js'
 import { checkPlugins, PluginLoadError, type ResolvedPlugin, resolvePlugins } from './loader.js'
 import {
   createLogger,
@@ -19,7 +21,7 @@ import {
   type RootLogger,
   stderrSink,
 } from './logger.js'
-import type { PluginDefinition } from './plugin.js'
+import type { PluginDefinition, PluginSetupContext } from './plugin.js'
 import { PluginArgs } from './plugin-args.js'
 import { ConfigService } from './plugin-config.js'
 import { parsePluginLines } from './plugins-file.js'
@@ -66,6 +68,7 @@ export interface PluginHost {
 }
 
 const DEFAULT_TIMEOUT_S = 30
+const DEFAULT_DNS_TIMEOUT_S = 5
 
 function pluginLinesFrom(config: ConfigDir, given: readonly string[] | undefined) {
   if (!given) return parsePluginLines(config.lines('plugins'))
@@ -94,15 +97,23 @@ export async function inspectPlugins(
 export async function createPluginHost(options: PluginHostOptions): Promise<PluginHost> {
   const coreVersion = options.coreVersion ?? CORE_VERSION
   const files = new ConfigDir(options.configDir, options.config)
+  let defaultTimeout: number
+  let dns: DnsResolver
+  try {
+    defaultTimeout = secondsSetting(files, 'plugin_timeout', DEFAULT_TIMEOUT_S)
+    dns =
+      options.dns ??
+      createDnsResolver({
+        servers: dnsServersSetting(files),
+        timeout: secondsSetting(files, 'dns_timeout', DEFAULT_DNS_TIMEOUT_S),
+      })
+  } catch (err) {
+    files.close()
+    throw err
+  }
   const loglevel = parseLevel(files.get('loglevel', String(LOG.WARN))) ?? LOG.WARN
   const log = options.log ?? createLogger({ level: loglevel as LogLevel })
   const config = new ConfigService(files, log.child({ plugin: 'config' }))
-  const dns =
-    options.dns ??
-    createDnsResolver({
-      servers: parseDnsServers(files.list('dns_servers')),
-      timeout: Number(files.get('dns_timeout', '5')) * 1000,
-    })
   const store = options.store ?? new MemoryStore()
   const dispatcher = new HookDispatcher({ log })
   const unload = new AbortController()
@@ -130,31 +141,48 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
     },
   })
 
-  const lines = pluginLinesFrom(files, options.pluginLines)
-  const resolved = await resolvePlugins(lines, {
-    definitions: options.definitions ?? [],
-    searchDirs: options.searchDirs ?? [files.dir, process.cwd()],
-    baseDir: files.dir,
-  })
-  const problems = checkPlugins(resolved, coreVersion).flatMap((r) => r.problems)
-  if (problems.length) {
+  let resolved: ResolvedPlugin[]
+  try {
+    resolved = await resolvePlugins(pluginLinesFrom(files, options.pluginLines), {
+      definitions: options.definitions ?? [],
+      searchDirs: options.searchDirs ?? [files.dir, process.cwd()],
+      baseDir: files.dir,
+    })
+  } catch (err) {
     files.close()
-    throw new PluginLoadError(problems.join('\n'), resolved[0]?.line.instance ?? '')
+    throw err
+  }
+  const reports = checkPlugins(resolved, coreVersion)
+  const refused = reports.findIndex((r) => !r.compatible)
+  if (refused >= 0) {
+    files.close()
+    // Every problem in the message; `plugin` names the first plugin refused.
+    const first = resolved[refused]!.line
+    throw new PluginLoadError(reports.flatMap((r) => r.problems).join('\n'), first.instance, first)
   }
 
-  const defaultTimeout = Number(files.get('plugin_timeout', String(DEFAULT_TIMEOUT_S))) * 1000
   const loaded: LoadedPluginInfo[] = []
   for (const p of resolved) {
     const args = new PluginArgs(p.line.args)
     const adjust = parseLevelAdjust(args.option('loglevel'))
     const plog = log.child({ plugin: p.line.instance }, adjust)
     const timeoutArg = args.option('hook_timeout')
-    const timeout =
-      timeoutArg !== undefined && Number(timeoutArg) > 0 ? Number(timeoutArg) * 1000 : defaultTimeout
+    const timeout = timeoutArg === undefined ? defaultTimeout : positiveSeconds(timeoutArg)
+    if (timeout === undefined) {
+      unload.abort()
+      files.close()
+      throw new PluginLoadError(
+        `plugin ${p.line.instance} (${p.line.file}:${p.line.line}): hook_timeout must be a positive number of seconds, not ${JSON.stringify(timeoutArg)}`,
+        p.line.instance,
+        p.line,
+      )
+    }
     let hooks = p.definition.hooks
     if (p.definition.setup) {
+      // A short hook_timeout is for per-call work; setup gets at least plugin_timeout.
+      const setupTimeout = Math.max(timeout, defaultTimeout)
       try {
-        const made = await p.definition.setup({
+        const made = await withSetupDeadline(p.definition.setup, setupTimeout, {
           name: p.definition.name,
           instance: p.line.instance,
           args,
@@ -173,6 +201,7 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
         throw new PluginLoadError(
           `plugin ${p.line.instance} (${p.line.file}:${p.line.line}) failed to load: ${(err as Error).message}`,
           p.line.instance,
+          p.line,
         )
       }
     }
@@ -209,6 +238,30 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
       files.close()
       if (!options.store) await store.close()
     },
+  }
+}
+
+/**
+ * Runs a plugin's setup with a deadline: a setup that never settles (a server that never
+ * answers) would otherwise hold the whole server's start. On timeout the caller aborts the
+ * unload signal, which the setup was given.
+ */
+async function withSetupDeadline(
+  setup: NonNullable<PluginDefinition['setup']>,
+  ms: number,
+  ctx: PluginSetupContext,
+): Promise<PluginHooks | undefined | void> {
+  const made = setup(ctx)
+  if (typeof (made as PromiseLike<unknown> | undefined)?.then !== 'function')
+    return made as PluginHooks | undefined
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`setup did not finish within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([made, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

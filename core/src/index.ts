@@ -24,7 +24,6 @@ export {
   appendAuthResult,
   deferReject,
   deferredReject,
-  isImmune,
   isSpecialRecipient,
   NOTE,
   parseRejectMode,
@@ -35,7 +34,13 @@ export {
 } from './conventions.js'
 // Plugins
 export { verifyCredentials } from './credentials.js'
-export { DECLINED_RESULT, HookDispatcher, type HookResult, type RegisteredPlugin } from './dispatcher.js'
+export {
+  DECLINED_RESULT,
+  HookDispatcher,
+  type HookResult,
+  HookTimeoutError,
+  type RegisteredPlugin,
+} from './dispatcher.js'
 export {
   createDnsResolver,
   DnsError,
@@ -63,6 +68,7 @@ export {
   type PluginHost,
   type PluginHostOptions,
 } from './host.js'
+export { type ImmunityReason, immunity, isImmune, recipientImmunity } from './immune.js'
 export {
   type IpFamily,
   IpList,

@@ -4,20 +4,24 @@
  * registered with the dispatcher in config order. Every refusal names the plugin, its range and
  * the core version, so an admin knows what to upgrade.
  */
+import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 // Two functions, not the whole package: semver's index loads ~50 CommonJS files at start-up.
 import satisfies from 'semver/functions/satisfies.js'
 import validRange from 'semver/ranges/valid.js'
-import { ConfigError } from './config-dir.js'
 import { isPluginDefinition, type PluginDefinition } from './plugin.js'
 import type { PluginLine } from './plugins-file.js'
-import { type ResolvedModule, resolvePluginModule } from './resolve.js'
+import { candidatePackages, type ResolvedModule, resolvePluginModule } from './resolve.js'
 
+/** A plugin that cannot be loaded: not found, not importable, refused by a check, or its setup failed. */
 export class PluginLoadError extends Error {
   override readonly name = 'PluginLoadError'
   constructor(
     message: string,
+    /** The instance name (`config/plugins` line) of the plugin that failed. */
     readonly plugin: string,
+    /** Where that plugin is listed, when known. */
+    readonly where?: { readonly file: string; readonly line: number },
   ) {
     super(message)
   }
@@ -82,12 +86,15 @@ export interface ResolvePluginsOptions {
   baseDir: string
 }
 
+const isPath = (name: string) => name.startsWith('.') || path.isAbsolute(name)
+
 function matches(def: PluginDefinition, name: string): boolean {
   return def.name === name || (def.aliases ?? []).includes(name)
 }
 
 /** Picks the plugin a module exports for `name`: the default export, or a named one that matches. */
-function pickDefinition(mod: Record<string, unknown>, name: string, entry: string): PluginDefinition {
+function pickDefinition(mod: Record<string, unknown>, line: PluginLine, entry: string): PluginDefinition {
+  const name = line.name
   const candidates: PluginDefinition[] = []
   const def = mod.default
   if (isPluginDefinition(def)) candidates.push(def)
@@ -99,7 +106,11 @@ function pickDefinition(mod: Record<string, unknown>, name: string, entry: strin
   const hit =
     candidates.find((c) => matches(c, name)) ?? (candidates.length === 1 ? candidates[0] : undefined)
   if (!hit)
-    throw new PluginLoadError(`plugin ${name}: ${entry} exports no plugin definition named "${name}"`, name)
+    throw new PluginLoadError(
+      `${line.file}:${line.line}: plugin ${name}: ${entry} exports no plugin definition named "${name}"`,
+      line.instance,
+      line,
+    )
   return hit
 }
 
@@ -120,10 +131,11 @@ export async function resolvePlugins(
       baseDir: options.baseDir,
     })
     if (!module) {
-      throw new ConfigError(
-        `plugin ${line.name} not found (looked for ${line.name.startsWith('.') ? 'the file' : `@postern/${line.name.replace(/[/_]/g, '-')} and aliases`} from ${options.searchDirs.join(', ')})`,
-        line.file,
-        line.line,
+      const sought = isPath(line.name) ? 'the file' : `${candidatePackages(line.name).join(', ')} and aliases`
+      throw new PluginLoadError(
+        `${line.file}:${line.line}: plugin ${line.name} not found (looked for ${sought} from ${options.searchDirs.join(', ')})`,
+        line.instance,
+        line,
       )
     }
     let mod: Record<string, unknown>
@@ -131,11 +143,12 @@ export async function resolvePlugins(
       mod = (await import(pathToFileURL(module.entry).href)) as Record<string, unknown>
     } catch (err) {
       throw new PluginLoadError(
-        `plugin ${line.name}: cannot import ${module.entry}: ${(err as Error).message}`,
-        line.name,
+        `${line.file}:${line.line}: plugin ${line.name}: cannot import ${module.entry}: ${(err as Error).message}`,
+        line.instance,
+        line,
       )
     }
-    out.push({ line, definition: pickDefinition(mod, line.name, module.entry), module })
+    out.push({ line, definition: pickDefinition(mod, line, module.entry), module })
   }
   return out
 }

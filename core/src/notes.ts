@@ -19,7 +19,7 @@ export class Notes extends Map<string, unknown> {
     return Boolean(super.get(key))
   }
 
-  /** A shallow copy, for `Connection.clone` and tests. */
+  /** A shallow copy (values are shared), e.g. to snapshot notes before changing them. */
   copy(): Notes {
     return new Notes(this)
   }

@@ -1,9 +1,11 @@
 /**
- * Config as a plugin reads it: `config` hooks are asked first (e.g. http_config), then files.
+ * Config as a plugin reads it: `config` hooks are asked first (e.g. http_config), then files;
+ * inside a `config` or `user_config` hook, reads go straight to the files.
  * `parsed()` keeps a derived value (compiled patterns, sets) that is rebuilt when the file
  * changes; a parse error is thrown at load, and on a later change it is logged and the last good
  * value is kept, so a typo in a live file does not take the server down.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Address } from './address.js'
 import { type ConfigDir, ConfigError, type ConfigLine } from './config-dir.js'
 import type { Logger } from './logger.js'
@@ -46,6 +48,12 @@ const noHooks: ConfigHookRunner = {
 
 export class ConfigService implements PluginConfig {
   #hooks: ConfigHookRunner = noHooks
+  /**
+   * Set while a `config` / `user_config` hook runs: a hook that reads config itself (say, its
+   * own settings) reads files, instead of asking the hooks again, without end. Async-local, so
+   * other sessions reading config while a slow hook waits still go through the hooks.
+   */
+  readonly #inHook = new AsyncLocalStorage<true>()
 
   constructor(
     readonly files: ConfigDir,
@@ -61,17 +69,26 @@ export class ConfigService implements PluginConfig {
     this.#hooks = hooks
   }
 
+  /** True when the hooks should be asked: some are registered and none is running here. */
+  get #askHooks(): boolean {
+    return this.#hooks.active && this.#inHook.getStore() === undefined
+  }
+
+  #fromHook(name: string): Promise<readonly string[] | undefined> {
+    return this.#inHook.run(true, () => this.#hooks.config(name))
+  }
+
   async lines(name: string): Promise<readonly ConfigLine[]> {
-    if (this.#hooks.active) {
-      const fromHook = await this.#hooks.config(name)
+    if (this.#askHooks) {
+      const fromHook = await this.#fromHook(name)
       if (fromHook) return fromHook.map((value, i) => ({ value, file: `(config hook) ${name}`, line: i + 1 }))
     }
     return this.files.lines(name)
   }
 
   async list(name: string): Promise<readonly string[]> {
-    if (this.#hooks.active) {
-      const fromHook = await this.#hooks.config(name)
+    if (this.#askHooks) {
+      const fromHook = await this.#fromHook(name)
       if (fromHook) return fromHook
     }
     return this.files.list(name)
@@ -86,8 +103,8 @@ export class ConfigService implements PluginConfig {
   }
 
   async forAddress(address: Address, name: string): Promise<readonly string[]> {
-    if (this.#hooks.active) {
-      const fromHook = await this.#hooks.userConfig(address, name)
+    if (this.#askHooks) {
+      const fromHook = await this.#inHook.run(true, () => this.#hooks.userConfig(address, name))
       if (fromHook) return fromHook
     }
     return this.list(name)

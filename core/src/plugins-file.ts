@@ -14,8 +14,9 @@ export interface PluginLine {
   readonly line: number
 }
 
-// Printable ASCII only, as qpsmtpd; plugin names are a word, a path or a package name.
-const PRINTABLE = /^[\x20-\x7e]+$/
+// Printable ASCII and tabs (whitespace like spaces), as qpsmtpd; plugin names are a word, a
+// path or a package name.
+const PRINTABLE = /^[\t\x20-\x7e]+$/
 const INSTANCE = /^(.+?):(\d+)$/
 
 export function parsePluginLines(lines: readonly ConfigLine[]): PluginLine[] {
@@ -24,7 +25,8 @@ export function parsePluginLines(lines: readonly ConfigLine[]): PluginLine[] {
   for (const l of lines) {
     if (!PRINTABLE.test(l.value))
       throw new ConfigError('plugin lines must be printable ASCII', l.file, l.line)
-    const [first, ...args] = l.value.split(/\s+/)
+    // Trimmed here too: lines given in code (the `pluginLines` option) are not.
+    const [first, ...args] = l.value.trim().split(/[ \t]+/)
     const m = INSTANCE.exec(first!)
     const name = m ? m[1]! : first!
     const instance = first!

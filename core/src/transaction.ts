@@ -53,7 +53,7 @@ export class Transaction {
     this.#recipients.push(...addresses)
   }
 
-  /** Bytes received in DATA so far (0 before DATA). */
+  /** The message's size in bytes, known once DATA has ended (0 until then, also during DATA). */
   get size(): number {
     return this.body?.size ?? 0
   }

@@ -63,6 +63,19 @@ describe('ConfigDir: qpsmtpd flat files', () => {
     }
   })
 
+  it('reports a loop through an included directory', () => {
+    write('top', 'x\n$include loop.d\n')
+    write('loop.d/10-a', 'a\n')
+    write('loop.d/20-b', 'b\n$include loop.d\n')
+    const c = new ConfigDir(dir, { qmailControlDir: false })
+    expect(() => c.list('top')).toThrow(ConfigError)
+    // The chain lists files: the directory's own files are where it comes back.
+    expect(() => c.list('top')).toThrow(/\$include loop: top -> loop.d\/20-b -> loop.d\/20-b$/)
+    // A directory included twice without a loop is fine.
+    write('twice', '$include loop.d/10-a\n$include loop.d/10-a\n')
+    expect(c.list('twice')).toEqual(['a', 'a'])
+  })
+
   it('falls back to the qmail control dir per file', () => {
     write('me', 'local.example\n')
     write('me', 'qmail.example\n', qmail)
@@ -92,6 +105,39 @@ describe('ConfigDir: qpsmtpd flat files', () => {
     expect(c.list('later')).toEqual([])
     write('later', 'now\n')
     await waitFor(() => c.list('later')[0] === 'now')
+    c.close()
+  })
+
+  it('sees a file added to an included directory that was empty at the first read', async () => {
+    write('badrcptto', 'x@example.com\n$include empty.d\n')
+    mkdirSync(path.join(dir, 'empty.d'))
+    const c = new ConfigDir(dir, { qmailControlDir: false })
+    expect(c.list('badrcptto')).toEqual(['x@example.com'])
+    write('empty.d/10-new', 'y@example.com\n')
+    await waitFor(() => c.list('badrcptto').includes('y@example.com'))
+    expect(c.list('badrcptto')).toEqual(['x@example.com', 'y@example.com'])
+    c.close()
+  })
+
+  it('drops the cached value when an included file changes, or a file appears in an included dir', async () => {
+    write('badmailfrom', 'a@example.com\n$include extra/more\n$include lists.d\n')
+    write('extra/more', 'b@example.com\n')
+    write('lists.d/10-first', 'c@example.com\n')
+    const c = new ConfigDir(dir, { qmailControlDir: false })
+    const changed: string[] = []
+    c.onChange((n) => changed.push(n))
+    expect(c.list('badmailfrom')).toEqual(['a@example.com', 'b@example.com', 'c@example.com'])
+    write('extra/more', 'changed@example.com\n')
+    await waitFor(() => c.list('badmailfrom')[1] === 'changed@example.com')
+    expect(changed).toContain('badmailfrom')
+    write('lists.d/20-second', 'd@example.com\n')
+    await waitFor(() => c.list('badmailfrom').includes('d@example.com'))
+    expect(c.list('badmailfrom')).toEqual([
+      'a@example.com',
+      'changed@example.com',
+      'c@example.com',
+      'd@example.com',
+    ])
     c.close()
   })
 
@@ -151,6 +197,17 @@ describe('config/plugins lines', () => {
       ['check_badmailfrom', 'check_badmailfrom', ['reject', 'naughty']],
       ['rcpt_regexp', 'rcpt_regexp:2', ['file', 'other']],
       ['queue/maildir', 'queue/maildir', ['/var/mail']],
+    ])
+  })
+
+  it('takes tabs as whitespace', () => {
+    const lines = parsePluginLines([
+      { value: 'check_badmailfrom\treject\tnaughty', file: 'plugins', line: 1 },
+      { value: 'rcpt_regexp:2 \t file\t\tother', file: 'plugins', line: 2 },
+    ])
+    expect(lines.map((l) => [l.instance, l.args])).toEqual([
+      ['check_badmailfrom', ['reject', 'naughty']],
+      ['rcpt_regexp:2', ['file', 'other']],
     ])
   })
 

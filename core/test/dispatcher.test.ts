@@ -10,19 +10,32 @@ import {
   HOOK_NAMES,
   HOOKS,
   type HookName,
+  HookTimeoutError,
+  isDenial,
+  LOG,
+  type LogEntry,
+  type NotifyHookName,
   OK,
   type PluginHooks,
+  type ReduceHookName,
   type ReturnCode,
 } from '../src/index.js'
 import { dispatcherWith, makeHost } from './helpers.js'
 
 const ALL_CODES: ReturnCode[] = [OK, DENY, DENYSOFT, DENY_DISCONNECT, DENYSOFT_DISCONNECT, DECLINED, DONE]
 const FIRST_HOOKS = HOOK_NAMES.filter((h): h is FirstHookName => HOOKS[h].kind === 'first')
+const NOTIFY_HOOKS = HOOK_NAMES.filter((h): h is NotifyHookName => HOOKS[h].kind === 'notify')
+const REDUCE_HOOKS = HOOK_NAMES.filter((h): h is ReduceHookName => HOOKS[h].kind === 'reduce')
+/** First hooks that fire the deny/ok meta hooks (all but the meta and global ones). */
+const JUDGED_HOOKS = FIRST_HOOKS.filter((h) => !['logging', 'config', 'user_config'].includes(h))
 
 function argsFor(hook: HookName): unknown[] {
   // The dispatcher does not look at arguments; any values of the right arity do.
   return hook === 'logging' ? [{ level: 6, message: 'x', time: 0 }] : ['a', 'b']
 }
+
+type AnyRun<R> = (hook: HookName, host: unknown, ...args: unknown[]) => Promise<R>
+const errors = (entries: readonly LogEntry[]) => entries.filter((e) => e.level <= LOG.ERROR)
 
 describe('first hooks: every hook × every return code', () => {
   const table = FIRST_HOOKS.flatMap((hook) => ALL_CODES.map((code) => ({ hook, code })))
@@ -43,6 +56,120 @@ describe('first hooks: every hook × every return code', () => {
     } else {
       expect(result).toMatchObject({ code, plugin: 'p1', message: ['why'] })
     }
+  })
+})
+
+describe('notify hooks: every hook × every return code', () => {
+  const table = NOTIFY_HOOKS.flatMap((hook) => ALL_CODES.map((code) => ({ hook, code })))
+  it.each(table)('$hook returning $code: ignored, every plugin runs', async ({ hook, code }) => {
+    const calls: string[] = []
+    const returning = (name: string) => () => {
+      calls.push(name)
+      return { code, message: 'ignored' }
+    }
+    const { d, entries } = dispatcherWith([
+      { name: 'p1', hooks: { [hook]: returning('p1') } as PluginHooks },
+      { name: 'p2', hooks: { [hook]: returning('p2') } as PluginHooks },
+    ])
+    const run = d.runNotify.bind(d) as AnyRun<void>
+    expect(await run(hook, makeHost(), ...argsFor(hook))).toBeUndefined()
+    expect(calls).toEqual(['p1', 'p2'])
+    expect(errors(entries)).toEqual([])
+  })
+})
+
+describe('reduce hooks: every hook threads its value', () => {
+  // A start value and what a plugin adds to it, per value type.
+  const grow = (hook: ReduceHookName, value: unknown, tag: string): unknown =>
+    hook === 'capabilities' ? [...(value as string[]), tag] : `${value as string}+${tag}`
+  const start = (hook: ReduceHookName): unknown => (hook === 'capabilities' ? ['PIPELINING'] : 'v')
+
+  it.each(REDUCE_HOOKS)('%s: each handler gets the value so far; nothing keeps it', async (hook) => {
+    const { d, entries } = dispatcherWith([
+      { name: 'a', hooks: { [hook]: (_c: unknown, v: unknown) => grow(hook, v, 'a') } as PluginHooks },
+      { name: 'b', hooks: { [hook]: () => undefined } as PluginHooks },
+      { name: 'c', hooks: { [hook]: async (_c: unknown, v: unknown) => grow(hook, v, 'c') } as PluginHooks },
+    ])
+    const run = d.runReduce.bind(d) as AnyRun<unknown>
+    const expected = grow(hook, grow(hook, start(hook), 'a'), 'c')
+    expect(await run(hook, makeHost(), start(hook), ...argsFor(hook))).toEqual(expected)
+    expect(errors(entries)).toEqual([])
+  })
+
+  const wrong = (hook: ReduceHookName): [string, unknown][] => [
+    ['a verdict', { code: OK, message: 'yes' }],
+    ['a number', 42],
+    hook === 'capabilities' ? ['a string', 'STARTTLS'] : ['a list', ['v']],
+  ]
+  const table = REDUCE_HOOKS.flatMap((hook) => wrong(hook).map(([what, value]) => ({ hook, what, value })))
+  it.each(table)(
+    '$hook returning $what: logged with plugin and hook, value unchanged',
+    async ({ hook, value }) => {
+      const { d, entries } = dispatcherWith([
+        { name: 'bad', hooks: { [hook]: () => value } as PluginHooks },
+        {
+          name: 'next',
+          hooks: { [hook]: (_c: unknown, v: unknown) => grow(hook, v, 'next') } as PluginHooks,
+        },
+      ])
+      const run = d.runReduce.bind(d) as AnyRun<unknown>
+      expect(await run(hook, makeHost(), start(hook), ...argsFor(hook))).toEqual(
+        grow(hook, start(hook), 'next'),
+      )
+      const logged = errors(entries)
+      expect(logged).toHaveLength(1)
+      expect(logged[0]).toMatchObject({ plugin: 'bad', hook })
+      expect(logged[0]!.message).toMatch(/not (a string|an array of strings); value left unchanged/)
+    },
+  )
+
+  it.each(REDUCE_HOOKS)('%s returning null keeps the value, like returning nothing', async (hook) => {
+    const { d, entries } = dispatcherWith([{ name: 'p', hooks: { [hook]: () => null } as PluginHooks }])
+    const run = d.runReduce.bind(d) as AnyRun<unknown>
+    expect(await run(hook, makeHost(), start(hook), ...argsFor(hook))).toEqual(start(hook))
+    expect(errors(entries)).toEqual([])
+  })
+
+  it('refuses an array with a non-string in it for capabilities', async () => {
+    const { d, entries } = dispatcherWith([
+      { name: 'bad', hooks: { capabilities: () => ['OK', 7] as unknown as string[] } },
+    ])
+    expect(await d.runReduce('capabilities', makeHost(), ['PIPELINING'])).toEqual(['PIPELINING'])
+    expect(errors(entries)[0]?.message).toMatch(/returned an array, not an array of strings/)
+  })
+})
+
+describe('deny and ok meta hooks: every deciding hook × every code', () => {
+  const table = JUDGED_HOOKS.flatMap((hook) => ALL_CODES.map((code) => ({ hook, code })))
+  it.each(table)('$hook returning $code', async ({ hook, code }) => {
+    const events: string[] = []
+    const { d } = dispatcherWith([
+      { name: 'judge', hooks: { [hook]: () => ({ code, message: 'why' }) } as PluginHooks },
+      {
+        name: 'watcher',
+        hooks: {
+          deny: (_c, e) => void events.push(`deny ${e.plugin} ${e.hook} ${e.verdict.code}`),
+          ok: (_c, e) => void events.push(`ok ${e.plugin} ${e.hook} ${e.verdict.code}`),
+        },
+      },
+    ])
+    const run = d.runFirst.bind(d) as AnyRun<unknown>
+    await run(hook, makeHost(), ...argsFor(hook))
+    const allowed = (HOOKS[hook].codes as readonly number[]).includes(code)
+    if (code === DECLINED || !allowed) expect(events).toEqual([])
+    else if (isDenial(code)) expect(events).toEqual([`deny judge ${hook} ${code}`])
+    else expect(events).toEqual([`ok judge ${hook} ${code}`])
+  })
+
+  it.each(['logging', 'config', 'user_config'] as const)('%s answering OK fires neither', async (hook) => {
+    const events: string[] = []
+    const { d } = dispatcherWith([
+      { name: 'judge', hooks: { [hook]: () => ({ code: OK, message: 'v' }) } as PluginHooks },
+      { name: 'watcher', hooks: { deny: () => void events.push('deny'), ok: () => void events.push('ok') } },
+    ])
+    const run = d.runFirst.bind(d) as AnyRun<{ code: ReturnCode }>
+    expect((await run(hook, makeHost(), ...argsFor(hook))).code).toBe(OK)
+    expect(events).toEqual([])
   })
 })
 
@@ -163,9 +290,9 @@ describe('failures', () => {
     expect((await d.runFirst('data', makeHost())).failure).toBe('error')
   })
 
-  it('a slow hook times out with 451 and its signal aborts', async () => {
-    let aborted = false
-    const { d } = dispatcherWith([
+  it('a slow hook times out with 451 and its signal aborts with a HookTimeoutError', async () => {
+    let reason: unknown
+    const { d, entries } = dispatcherWith([
       {
         name: 'slow',
         timeout: 30,
@@ -173,7 +300,7 @@ describe('failures', () => {
           rcpt: (ctx) =>
             new Promise(() => {
               ctx.signal.addEventListener('abort', () => {
-                aborted = true
+                reason = ctx.signal.reason
               })
             }),
         },
@@ -181,7 +308,11 @@ describe('failures', () => {
     ])
     const r = await d.runFirst('rcpt', makeHost(), {} as never, new Map())
     expect(r).toMatchObject({ code: DENYSOFT, reply: 451, failure: 'timeout' })
-    expect(aborted).toBe(true)
+    expect(reason).toBeInstanceOf(HookTimeoutError)
+    expect((reason as Error).message).toBe('rcpt timed out after 30 ms')
+    expect(errors(entries)).toEqual([
+      expect.objectContaining({ plugin: 'slow', hook: 'rcpt', message: 'timed out after 30 ms' }),
+    ])
   })
 
   it('on_error continue skips a failing plugin', async () => {
@@ -243,11 +374,11 @@ describe('failures', () => {
 
 describe('context conventions', () => {
   const reject = (args: string[]) => {
-    const { d } = dispatcherWith([
+    const { d, entries } = dispatcherWith([
       { name: 'p', args, hooks: { rcpt: (ctx) => ctx.reject('go away', '5.7.1') } },
     ])
     const host = makeHost()
-    return d.runFirst('rcpt', host, {} as never, new Map()).then((r) => ({ r, host }))
+    return d.runFirst('rcpt', host, {} as never, new Map()).then((r) => ({ r, host, entries }))
   }
 
   it('reject 1 (default) refuses with reject_type', async () => {
@@ -257,10 +388,16 @@ describe('context conventions', () => {
   })
 
   it('reject 0 only logs; reject naughty defers', async () => {
-    expect((await reject(['reject', '0'])).r.code).toBe(DECLINED)
-    const { r, host } = await reject(['reject', 'naughty'])
+    const off = await reject(['reject', '0'])
+    expect(off.r.code).toBe(DECLINED)
+    expect(off.host.connection.notes.has('naughty')).toBe(false)
+    expect(off.entries.filter((e) => e.plugin === 'p')).toEqual([
+      expect.objectContaining({ level: LOG.INFO, hook: 'rcpt', message: 'fail, tolerated, go away' }),
+    ])
+    const { r, host, entries } = await reject(['reject', 'naughty'])
     expect(r.code).toBe(DECLINED)
     expect(host.connection.notes.get('naughty')).toBe('go away')
+    expect(entries.find((e) => e.plugin === 'p')?.message).toBe('fail, go away (deferred)')
   })
 
   it('isImmune follows relay client and whitelist notes', async () => {

@@ -29,6 +29,41 @@ describe('Header', () => {
     expect(Header.parse(block).toString()).toBe(`${block}\r\n`)
   })
 
+  it('keeps malformed lines where they were, byte for byte', () => {
+    const messy = [
+      'From alice@example.com Fri Nov 27 05:00:00 2026',
+      'Received: from a.example',
+      '\tby b.example',
+      'this line has no colon',
+      'Subject: hello',
+      'Bad Name: spaces are not allowed in names',
+      ' a stray continuation',
+      'To: bob@example.com',
+      ': empty name',
+      '',
+    ].join('\r\n')
+    const h = Header.parse(messy)
+    expect(h.toString()).toBe(`${messy}\r\n`)
+    expect(h.fields.map((f) => f.name)).toEqual(['Received', 'Subject', 'To'])
+    expect(h.malformed).toEqual([
+      'From alice@example.com Fri Nov 27 05:00:00 2026',
+      'this line has no colon',
+      'Bad Name: spaces are not allowed in names',
+      ' a stray continuation',
+      ': empty name',
+    ])
+  })
+
+  it('edits fields around malformed lines without moving them', () => {
+    const h = Header.parse('A: 1\r\njunk one\r\nB: 2\r\njunk two\r\nC: 3\r\n\r\n')
+    h.add('X-Top', 'new')
+    h.add('X-End', 'last', 'append')
+    expect(h.delete('b')).toBe(1)
+    expect(h.rename('C', 'X-C')).toBe(1)
+    expect(h.toString()).toBe('X-Top: new\r\nA: 1\r\njunk one\r\njunk two\r\nX-C: 3\r\nX-End: last\r\n\r\n')
+    expect(h.fields.map((f) => f.name)).toEqual(['X-Top', 'A', 'X-C', 'X-End'])
+  })
+
   it('adds, deletes and renames', () => {
     const h = Header.parse(block)
     h.add('X-Test', 'one')

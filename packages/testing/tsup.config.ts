@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // Two entries: the main one must not import vitest (CommonJS, optional peer); ./vitest does.
+  entry: ['src/index.ts', 'src/vitest.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -120,7 +120,9 @@ export default definePlugin({
             )
           }
           ctx.log.result('fail', `mixed result, deferred; on retry refused at RCPT: ${summary}`)
-          return refusal(DENYSOFT, MIXED_TEXT, '4.7.0')
+          // 451, not the 452 a data_post DENYSOFT gets by default: 452 means "insufficient
+          // storage", and nothing here is short of space (RFC 5321 §4.2.3).
+          return { ...refusal(DENYSOFT, MIXED_TEXT, '4.7.0'), reply: 451 }
         },
       },
     }

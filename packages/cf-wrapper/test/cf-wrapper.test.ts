@@ -121,6 +121,7 @@ describe('cf_wrapper', () => {
     expect(await h.first('data_post', s)).toMatchObject({
       code: DENYSOFT,
       enhanced: '4.7.0',
+      reply: 451,
       message: ['Some recipients refused this message; please try again (they will be refused one by one)'],
     })
     // The retry: same sender, same recipients.

@@ -4,6 +4,7 @@
  * first matching rule gives it a return code; a charset no rule matches gets the `default`
  * argument's code. A refused charset refuses the message; OK needs every charset accepted.
  * With `headers 1` the charsets of encoded words in headers (`=?koi8-r?B?…?=`) count too.
+ * The text parts of attached messages (inline or not, up to `max_nesting` deep) count as well.
  */
 import {
   firstMatch,
@@ -48,6 +49,9 @@ export default definePlugin({
     const maxParts = args.number('max_parts', 1000)
     if (!Number.isInteger(maxParts) || maxParts < 1)
       throw new Error(`max_parts must be a positive integer, not ${args.get('max_parts')}`)
+    const maxNesting = args.number('max_nesting', 10)
+    if (!Number.isInteger(maxNesting) || maxNesting < 0)
+      throw new Error(`max_nesting must be a whole number, not ${args.get('max_nesting')}`)
     const dryRun = args.get('reject') === '0'
 
     function found(part: MimePart): Found[] {
@@ -75,6 +79,7 @@ export default definePlugin({
             found(part).map((item) => ({ item, rule: firstMatch(table, item.charset) ?? fallback })),
           {
             maxParts,
+            maxNesting,
             dryRun,
             enhanced: '5.6.1',
             describe: (f) => `charset ${f.charset} in ${f.where}`,

@@ -92,6 +92,27 @@ describe('charset', () => {
     expect(headers.logs.some((l) => /fail, charset koi8-r in subject header/.test(l.message))).toBe(true)
   })
 
+  it('checks the text parts of a message attached with Content-Disposition: attachment', async () => {
+    const attached = `Content-Type: message/rfc822\nContent-Disposition: attachment; filename="fwd.eml"\n\nSubject: fwd\nContent-Type: text/plain; charset=koi8-r\n\nx`
+    const h = await load()
+    expect(await check(h, mime(text('utf-8'), attached))).toMatchObject({
+      code: DENY,
+      enhanced: '5.6.1',
+      message: ['We do not read Russian'],
+    })
+    expect(h.logs.some((l) => /fail, charset koi8-r in text\/plain/.test(l.message))).toBe(true)
+    const quoted = `Content-Type: message/rfc822\nContent-Disposition: attachment\nContent-Transfer-Encoding: quoted-printable\n\nSubject: fwd\nContent-Type: text/plain; charset=3Dbig5\n\nx`
+    expect((await run(mime(text('utf-8'), quoted))).code).toBe(DENYSOFT)
+  })
+
+  it('refuses messages nested deeper than max_nesting as too complex to check', async () => {
+    let nested = text('utf-8')
+    for (let i = 0; i < 3; i++)
+      nested = `Content-Type: message/rfc822\nContent-Disposition: attachment\n\n${nested}`
+    expect((await run(mime(nested))).code).toBe(OK)
+    expect((await run(mime(nested), 'max_nesting 2')).enhanced).toBe('5.6.0')
+  })
+
   it('with reject 0 only logs', async () => {
     expect((await run(mime(text('koi8-r')), 'reject 0')).code).toBe(DECLINED)
   })

@@ -2,7 +2,7 @@
  * The arguments of both generations: `check_basicheaders 5` (days past and future, the old
  * plugin's one positional argument) and `headers require From,Date past 30 future 2`.
  */
-import type { PluginArgs } from '@postern/core'
+import { PluginArgs } from '@postern/core'
 
 /** RFC 5322 §3.6: fields that may occur at most once. */
 export const SINGULAR = [
@@ -43,9 +43,11 @@ function names(text: string | undefined, fallback: readonly string[]): readonly 
     .filter(Boolean)
 }
 
-export function parseHeaderArgs(args: PluginArgs): HeaderOptions {
-  const first = args.at(0)
+export function parseHeaderArgs(line: PluginArgs): HeaderOptions {
+  const first = line.at(0)
   const both = first !== undefined && /^\d+(\.\d+)?$/.test(first) ? Number(first) : undefined
+  // After the old positional day count the words are pairs again (`check_basicheaders 5 singular none`).
+  const args = both === undefined ? line : new PluginArgs(line.words.slice(1))
   return {
     required: names(args.get('require'), ['From', 'Date']),
     singular: names(args.get('singular'), SINGULAR),

@@ -72,6 +72,15 @@ describe('check_basicheaders', () => {
     ])
   })
 
+  it('reads name/value pairs after the old positional day count', async () => {
+    const text = `From: a@example.com\nFrom: b@example.com\nDate: ${ago(3)}\n\nhi\n`
+    expect((await run(text, '5 singular none')).code).toBe(DECLINED)
+    expect(await run(`From: a@x.com\nDate: ${ago(6)}\n\nhi\n`, '5 singular none')).toMatchObject({
+      code: DENY,
+      message: ['The Date header is too far in the past'],
+    })
+  })
+
   it('checks the Date range with past and future', async () => {
     expect((await run(`From: a@x.com\nDate: ${ago(10)}\n\nhi\n`, 'past 30')).code).toBe(DECLINED)
     expect(await run(`From: a@x.com\nDate: ${ago(40)}\n\nhi\n`, 'past 30')).toMatchObject({

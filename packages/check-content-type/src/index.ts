@@ -2,7 +2,8 @@
  * check_content_type: every MIME part's type is looked up in `config/content_types`; the first
  * matching rule gives the part a return code. The message is refused when any part is refused
  * (the first such part's rule answers), accepted with OK when every part matched an OK rule,
- * and otherwise left to the next plugin. The message is read as a stream, part headers only.
+ * and otherwise left to the next plugin. The message is read as a stream, part headers only;
+ * the parts of attached messages (inline or not, up to `max_nesting` deep) are parts too.
  */
 import { firstMatch, judgeMessage, parseRules } from '@postern/content-rules'
 import { definePlugin, isDenial } from '@postern/core'
@@ -17,6 +18,9 @@ export default definePlugin({
     const maxParts = args.number('max_parts', 1000)
     if (!Number.isInteger(maxParts) || maxParts < 1)
       throw new Error(`max_parts must be a positive integer, not ${args.get('max_parts')}`)
+    const maxNesting = args.number('max_nesting', 10)
+    if (!Number.isInteger(maxNesting) || maxNesting < 0)
+      throw new Error(`max_nesting must be a whole number, not ${args.get('max_nesting')}`)
     const dryRun = args.get('reject') === '0'
     const skipImmune = args.bool('skip_immune', false)
     return {
@@ -41,6 +45,7 @@ export default definePlugin({
           },
           {
             maxParts,
+            maxNesting,
             dryRun,
             enhanced: '5.6.1',
             describe: (type) => type,

@@ -77,6 +77,37 @@ describe('check_content_type', () => {
     )
   })
 
+  it('finds a refused part inside a message attached with Content-Disposition: attachment', async () => {
+    const inner = `Subject: fwd\nContent-Type: multipart/mixed; boundary=in\n\n--in\n${part('text/plain')}\n--in\nContent-Type: application/x-msdownload; name="setup.exe"\nContent-Disposition: attachment; filename="setup.exe"\n\nMZ\n--in--`
+    const attached = `Content-Type: message/rfc822\nContent-Disposition: attachment; filename="fwd.eml"\n\n${inner}`
+    const h = await load('', [...TYPES, 'message/rfc822 OK'])
+    expect(await check(h, mime(part('text/plain'), attached))).toMatchObject({
+      code: DENY,
+      enhanced: '5.6.1',
+      message: ['No Windows executables, please'],
+    })
+    // The same message attached in base64, as some clients send it, is opened too.
+    const base64 = Buffer.from(inner.replace(/\n/g, '\r\n')).toString('base64')
+    const encoded = `Content-Type: message/rfc822\nContent-Disposition: attachment\nContent-Transfer-Encoding: base64\n\n${base64}`
+    expect((await run(mime(part('text/plain'), encoded), '', [...TYPES, 'message/rfc822 OK'])).code).toBe(
+      DENY,
+    )
+  })
+
+  it('refuses messages nested deeper than max_nesting as too complex to check', async () => {
+    let nested = part('text/plain')
+    for (let i = 0; i < 3; i++)
+      nested = `Content-Type: message/rfc822\nContent-Disposition: attachment\n\n${nested}`
+    const types = [...TYPES, 'message/rfc822 OK']
+    expect((await run(mime(nested), '', types)).code).toBe(OK)
+    expect(await run(mime(nested), 'max_nesting 2', types)).toMatchObject({
+      code: DENY,
+      enhanced: '5.6.0',
+      message: ['Message structure too complex to check'],
+    })
+    await expect(load('max_nesting -1')).rejects.toThrow(/max_nesting must be a whole number/)
+  })
+
   it('uses the type mailsplit guesses from a filename when Content-Type is missing', async () => {
     const noType = 'Content-Disposition: attachment; filename="archive.zip"\n\nPK'
     expect((await run(mime(part('text/plain'), noType))).code).toBe(DENYSOFT)

@@ -8,6 +8,7 @@ import {
   DENY,
   DENYSOFT,
   definePlugin,
+  immunity,
   isSpecialRecipient,
   lookupDomain,
   parseRejectMode,
@@ -91,6 +92,12 @@ export default definePlugin({
       async rcpt(ctx, recipient) {
         if (ctx.isImmune()) {
           ctx.transaction.notes.set(RESULT_NOTE, 'whitelist')
+          return
+        }
+        // A recipient-only whitelist skips this recipient; the note keeps the sender's result.
+        const immune = immunity(ctx.connection, ctx.transaction, recipient)
+        if (immune) {
+          ctx.log.result('skip', `immune (${immune})`)
           return
         }
         const result = await check(ctx)

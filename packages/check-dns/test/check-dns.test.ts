@@ -119,6 +119,22 @@ describe.skipIf(!peer)('check_dns against dnsmasq', () => {
     expect(white).toMatchObject({ result: { code: DECLINED }, note: 'whitelist' })
   })
 
+  it('lets recipients a whitelist marked through, and refuses the others', async () => {
+    const harness = await load()
+    const s = harness.session({ remoteIp: TEST_DNS.ip.server })
+    const tx = s.begin({ sender: `a@${D.nxdomain}` })
+    await harness.first('mail', s, tx.sender!, new Map())
+    // The notes whitelist / whitelist_soft set: whitelistrcpt, and per_recipient host and sender.
+    for (const note of [NOTE.whitelistRcpt, NOTE.whitelistHost, NOTE.whitelistSender]) {
+      const rcpt = testAddress(`${note}@example.org`)
+      rcpt.notes.set(note, 1)
+      expect((await harness.first('rcpt', s, rcpt, new Map())).code, note).toBe(DECLINED)
+    }
+    expect((await harness.first('rcpt', s, testAddress('user@example.org'), new Map())).code).toBe(DENYSOFT)
+    // The sender's result is kept for the other recipients, not replaced by "whitelist".
+    expect(tx.notes.get('resolvable_fromhost')).not.toBe('whitelist')
+  })
+
   it('honours reject 0 (log only)', async () => {
     const harness = await load('reject 0')
     expect((await send(harness, `a@${D.nxdomain}`)).result.code).toBe(DECLINED)

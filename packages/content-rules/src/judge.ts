@@ -20,6 +20,8 @@ import { MimeLimitError, type MimePart, walkParts } from './walk.js'
 
 export interface JudgeOptions<T> {
   readonly maxParts?: number
+  /** Most attached messages inside one another (default 10). */
+  readonly maxNesting?: number
   /** `reject 0`: log what would have been refused, refuse nothing. */
   readonly dryRun?: boolean
   /** How an item is named in the log and in the default refusal text. */
@@ -43,6 +45,7 @@ export async function judgeMessage<T>(
     await walkParts(source, (part) => void judged.push(...judge(part)), {
       signal: ctx.signal,
       ...(options.maxParts ? { maxParts: options.maxParts } : {}),
+      ...(options.maxNesting !== undefined ? { maxNesting: options.maxNesting } : {}),
     })
     decision = decide(judged)
   } catch (err) {

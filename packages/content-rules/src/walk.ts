@@ -1,32 +1,21 @@
 /**
  * A streaming walk over a message's MIME parts. Each part's header is parsed (mailsplit) and
  * handed to the visitor; bodies flow through and are dropped, so a 50 MB attachment costs no
- * more memory than a short note. The number of parts and the size of each part's header are
- * bounded: past them the walk fails with MimeLimitError, which callers should treat as a
- * message they cannot vouch for, never as a clean one.
+ * more memory than a short note. Every attached message (`message/rfc822`, `message/global`),
+ * inline or `attachment`, in any transfer encoding, is walked into as well: a reader opens it
+ * with one click, so a part inside it is a part of the message. The number of parts, the size
+ * of each part's header and how deeply messages nest are bounded: past them the walk fails
+ * with MimeLimitError, which callers should treat as a message they cannot vouch for, never as
+ * a clean one.
  */
-import { type Readable, Writable } from 'node:stream'
+import { type Readable, type Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { type MimeNode, Splitter, type SplitterChunk } from '@zone-eu/mailsplit'
+import { EmbeddedMessage } from './embedded-message.js'
+import { carriesMessage, type MimePart, toPart } from './mime-part.js'
+import { transferDecoder } from './transfer-decoding.js'
 
-export interface MimePart {
-  /** Lower-case type/subtype; `text/plain` when the part has no Content-Type (RFC 2045 §5.2). */
-  readonly contentType: string
-  /** True when Content-Type was absent or unparsable and the default was used. */
-  readonly defaulted: boolean
-  /** Lower-case charset parameter, or undefined. */
-  readonly charset: string | undefined
-  /** `multipart/*` containers have children instead of a body. */
-  readonly multipart: boolean
-  /** 0 for the message itself, 1 for its parts, and so on. */
-  readonly depth: number
-  /** Content-Transfer-Encoding, lower case, or undefined. */
-  readonly encoding: string | undefined
-  /** The filename from Content-Disposition or Content-Type, decoded, or undefined. */
-  readonly filename: string | undefined
-  /** The raw (still encoded) values of a header field of this part, in order. */
-  headerValues(name: string): string[]
-}
+export type { MimePart } from './mime-part.js'
 
 export class MimeLimitError extends Error {
   override readonly name = 'MimeLimitError'
@@ -34,40 +23,21 @@ export class MimeLimitError extends Error {
 
 export interface WalkOptions {
   signal?: AbortSignal
-  /** Most parts (default 1000). */
+  /** Most parts, counting those of attached messages (default 1000). */
   maxParts?: number
   /** Most header bytes of one part (default 256 KiB). */
   maxHeaderSize?: number
+  /** Most attached messages inside one another (default 10). */
+  maxNesting?: number
 }
 
-function depthOf(node: MimeNode): number {
-  let depth = 0
-  for (let p = node.parentNode; p; p = p.parentNode) depth++
-  return depth
-}
-
-function toPart(node: MimeNode): MimePart {
-  const headers = node.headers
-  const declared = headers ? headers.hasHeader('content-type') : false
-  const parent = node.parentNode
-  // mailsplit guesses a missing type from the filename, else text/plain; in a multipart/digest
-  // the default is message/rfc822 (RFC 2046 §5.1.5).
-  const fallback = !declared && parent && parent.multipart === 'digest' ? 'message/rfc822' : 'text/plain'
-  const valid = node.contentType && /^[^/\s]+\/[^/\s]+$/.test(node.contentType) ? node.contentType : undefined
-  const type = !declared && fallback === 'message/rfc822' ? undefined : valid
-  return {
-    contentType: type ?? fallback,
-    defaulted: !declared || valid === undefined,
-    charset: node.charset ? node.charset.toLowerCase().trim() || undefined : undefined,
-    multipart: Boolean(node.multipart),
-    depth: depthOf(node),
-    encoding: node.encoding || undefined,
-    filename: node.filename || undefined,
-    headerValues(name) {
-      if (!headers) return []
-      return headers.get(name.toLowerCase()).map((line) => line.slice(line.indexOf(':') + 1).trim())
-    },
-  }
+interface Walk {
+  readonly visit: (part: MimePart) => void
+  readonly signal: AbortSignal | undefined
+  readonly maxParts: number
+  readonly maxHeaderSize: number
+  readonly maxNesting: number
+  parts: number
 }
 
 /** Calls `visit` for every part, in message order; resolves when the whole message was read. */
@@ -76,29 +46,89 @@ export async function walkParts(
   visit: (part: MimePart) => void,
   options: WalkOptions = {},
 ): Promise<void> {
+  const walk: Walk = {
+    visit,
+    signal: options.signal,
+    maxParts: options.maxParts ?? 1000,
+    maxHeaderSize: options.maxHeaderSize ?? 256 * 1024,
+    maxNesting: options.maxNesting ?? 10,
+    parts: 0,
+  }
+  await walkMessage(walk, source, transferDecoder(undefined), 0, 0)
+}
+
+/**
+ * Walks one message: the top-level one (`nesting` 0) or the body of an attached one, whose
+ * parts start at `baseDepth`.
+ */
+async function walkMessage(
+  walk: Walk,
+  source: Readable,
+  decoder: Transform,
+  nesting: number,
+  baseDepth: number,
+): Promise<void> {
+  // mailsplit is left to see attached messages as plain leaves; they are opened here, so that
+  // every one is, whatever its disposition or encoding, and nesting can be counted.
   const splitter = new Splitter({
-    // Look inside attached messages too (unless declared `attachment`): a forwarded message
-    // can carry the same parts a direct one can.
-    defaultInlineEmbedded: true,
-    maxChildNodes: options.maxParts ?? 1000,
-    maxHeadSize: options.maxHeaderSize ?? 256 * 1024,
+    ignoreEmbedded: true,
+    maxChildNodes: walk.maxParts,
+    maxHeadSize: walk.maxHeaderSize,
   })
+  let open: EmbeddedMessage | undefined
+
+  async function closeOpen(): Promise<void> {
+    const embedded = open
+    open = undefined
+    if (embedded) await embedded.end()
+  }
+
+  function visitPart(node: MimeNode): void {
+    if (++walk.parts > walk.maxParts) throw new MimeLimitError(`more than ${walk.maxParts} MIME parts`)
+    const part = toPart(node, baseDepth)
+    walk.visit(part)
+    if (part.multipart || !carriesMessage(part)) return
+    if (nesting >= walk.maxNesting)
+      throw new MimeLimitError(`attached messages nested more than ${walk.maxNesting} deep`)
+    const decoderOfPart = transferDecoder(part.encoding)
+    open = new EmbeddedMessage(node, (body) =>
+      walkMessage(walk, body, decoderOfPart, nesting + 1, part.depth + 1),
+    )
+  }
+
+  async function take(chunk: SplitterChunk): Promise<void> {
+    if (chunk.type === 'node') {
+      // The previous part's attached message is walked to its end first: parts are visited
+      // in message order.
+      await closeOpen()
+      visitPart(chunk)
+    } else if (chunk.type === 'body' && open && chunk.node === open.node) {
+      await open.write(chunk.value)
+    }
+  }
+
   const sink = new Writable({
     objectMode: true,
     write(chunk: SplitterChunk, _enc, done) {
-      try {
-        if (chunk.type === 'node') visit(toPart(chunk))
-        done()
-      } catch (err) {
-        done(err as Error)
-      }
+      take(chunk).then(
+        () => done(),
+        (err: unknown) => done(err as Error),
+      )
+    },
+    final(done) {
+      closeOpen().then(
+        () => done(),
+        (err: unknown) => done(err as Error),
+      )
     },
   })
   try {
-    await pipeline(source, splitter, sink, options.signal ? { signal: options.signal } : {})
+    await pipeline(source, decoder, splitter, sink, walk.signal ? { signal: walk.signal } : {})
   } catch (err) {
     const code = (err as { code?: unknown }).code
     if (code === 'EMAXLEN') throw new MimeLimitError((err as Error).message)
     throw err
+  } finally {
+    if (open) await open.abandon()
   }
 }

@@ -10,6 +10,7 @@ import {
   DENYSOFT,
   definePlugin,
   dsn,
+  immunity,
   isSpecialRecipient,
   type Logger,
   parseRejectMode,
@@ -19,14 +20,14 @@ import {
 import { parseDnsErrorPolicy, replySafe } from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
 import { parseAllow } from './allow.js'
-import { checkIp, type IpCheck } from './lookup.js'
+import { checkIp, type IpCheck, lookupDeadline } from './lookup.js'
 import { parseZones } from './zones.js'
 
 /** Connection note: the reply text of the listing, once known (qpsmtpd's `dnsbl` note). */
 export const DNSBL_NOTE = 'dnsbl'
 
 export { type AllowList, parseAllow } from './allow.js'
-export { checkIp, type IpCheck, lookupZone, type ZoneAnswer } from './lookup.js'
+export { checkIp, type IpCheck, lookupDeadline, lookupZone, type ZoneAnswer } from './lookup.js'
 export { parseZoneLine, parseZones, type Zone } from './zones.js'
 
 export default definePlugin({
@@ -39,6 +40,8 @@ export default definePlugin({
     const mode = parseRejectMode(args)
     const onDnsError = parseDnsErrorPolicy(args.get('dns_error'), 'pass')
     const ipv6 = args.bool('ipv6', true)
+    // qpsmtpd's `timeout`: seconds all of one client's lookups may take (A and TXT together).
+    const deadlineMs = lookupDeadline(args.get('timeout'))
     // One lookup per connection, shared by every RCPT; keyed by the connection object so it
     // goes away with it.
     const checks = new WeakMap<Connection, Promise<IpCheck | undefined>>()
@@ -54,7 +57,7 @@ export default definePlugin({
       }
       const list = await zones.get()
       if (!list.length) return undefined
-      return checkIp(dns, ip, list)
+      return checkIp(dns, ip, list, deadlineMs)
     }
 
     function check(ctx: SessionContext): Promise<IpCheck | undefined> {
@@ -130,8 +133,9 @@ export default definePlugin({
       },
       async rcpt(ctx, recipient) {
         if (mode === 'naughty') return
-        if (ctx.isImmune()) {
-          ctx.log.result('skip', 'immune (relay client or whitelisted)')
+        const immune = immunity(ctx.connection, ctx.transaction, recipient)
+        if (immune) {
+          ctx.log.result('skip', `immune (${immune})`)
           return
         }
         const result = await check(ctx)

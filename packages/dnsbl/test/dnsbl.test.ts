@@ -157,6 +157,21 @@ describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
     expect(relay.result.code).toBe(DECLINED)
   })
 
+  it('lets recipients a whitelist marked through from a listed client, and refuses the others', async () => {
+    const harness = await load([Z.dnsbl])
+    const s = harness.session({ remoteIp: IP.listed })
+    await harness.first('connect', s)
+    s.begin({ sender: 'someone@example.com' })
+    // The notes whitelist / whitelist_soft set: whitelistrcpt, and per_recipient host and sender.
+    for (const note of [NOTE.whitelistRcpt, NOTE.whitelistHost, NOTE.whitelistSender]) {
+      const rcpt = testAddress(`${note}@example.org`)
+      rcpt.notes.set(note, 1)
+      expect((await harness.first('rcpt', s, rcpt, new Map())).code, note).toBe(DECLINED)
+    }
+    expect((await harness.first('rcpt', s, testAddress('user@example.org'), new Map())).code).toBe(DENY)
+    expect(harness.logs.some((e) => /skip, immune \(whitelisted recipient\)/.test(e.message))).toBe(true)
+  })
+
   it('honours reject_type temp, reject 0 and reject naughty', async () => {
     const temp = await load([Z.dnsbl], { args: 'reject_type temp' })
     expect((await session(temp, IP.listed)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.7.1' })
@@ -201,6 +216,16 @@ describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
       expect((await session(harness, IP.listed)).result.code).toBe(DENY)
     })
 
+    it("bounds the lookups by the plugin's own timeout argument, before the resolver gives up", async () => {
+      const dns = resolver(10_000)
+      const harness = await load([Z.timeout, Z.dnsbl], { args: 'timeout 0.3', dns })
+      expect((await session(harness, IP.listed)).result.code).toBe(DENY) // the list that answered
+      const unlisted = await session(harness, IP.unlisted)
+      expect(unlisted.result.code).toBe(DECLINED)
+      expect(harness.logs.some((e) => /slow\.test: lookup failed \(ETIMEOUT\)/.test(e.message))).toBe(true)
+      expect(dns.stats.timeouts).toBe(0) // the resolver is still waiting: the plugin's deadline decided
+    })
+
     it('defers with 451 4.4.3 when told to (dns_error defer), postmaster still passes', async () => {
       const harness = await load([Z.servfail], { args: 'dns_error defer', dns: resolver(300) })
       expect((await session(harness, IP.listed)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.4.3' })
@@ -223,6 +248,10 @@ describe('dnsbl config', () => {
     await expect(loadPlugin(plugin, { args: 'dns_error maybe', dns: createDnsResolver() })).rejects.toThrow(
       /dns_error must be pass or defer/,
     )
+    for (const bad of ['0', '-1', 'soon'])
+      await expect(loadPlugin(plugin, { args: `timeout ${bad}`, dns: createDnsResolver() })).rejects.toThrow(
+        /timeout must be a number of seconds above 0/,
+      )
   })
 
   it('does nothing without dnsbl_zones', async () => {

@@ -8,8 +8,12 @@ import { type RedisPeer, type Running, startPostern, startRedis, tempDir } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { swaks, swaksPath } from './swaks.js'
 
+// Started here, not in beforeAll, so the suite can skip when redis-server is missing outside CI
+// (startRedis throws in CI instead).
+const redis: RedisPeer | undefined = swaksPath ? await startRedis() : undefined
+if (swaksPath && !redis)
+  console.warn('redis-server is not installed: the two-node greylisting test is skipped')
 const site = tempDir('two-nodes')
-let redis: RedisPeer | undefined
 const nodes: Running[] = []
 
 function nodeConfig(name: string, redisUrl: string): string {
@@ -26,7 +30,6 @@ function nodeConfig(name: string, redisUrl: string): string {
 }
 
 beforeAll(async () => {
-  redis = await startRedis()
   if (!redis) return
   const url = `redis://127.0.0.1:${redis.port}`
   nodes.push(await startPostern(['--config', nodeConfig('node-a', url), '--listen', '127.0.0.1:0']))
@@ -38,7 +41,7 @@ afterAll(async () => {
     n.child.kill('SIGTERM')
     await n.exited
   }
-  await redis?.stop()
+  await redis?.close() // stops it and removes its temp dir
   rmSync(site, { recursive: true, force: true })
 })
 
@@ -54,7 +57,7 @@ const send = (node: Running) =>
     'user@example.com',
   ])
 
-describe.skipIf(!swaksPath)('greylisting across two Postern nodes sharing Redis', () => {
+describe.skipIf(!swaksPath || !redis)('greylisting across two Postern nodes sharing Redis', () => {
   it('first seen on A is deferred on A and B, then passes on B after the black timeout', async () => {
     const first = await send(nodes[0]!)
     expect(first.out).toMatch(/<\*\* 450 4\.2\.0 .*greylisted/)

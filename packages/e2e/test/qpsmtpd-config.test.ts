@@ -105,8 +105,13 @@ describe.skipIf(!swaksPath)('a qpsmtpd config dir under postern, unchanged', () 
       '--to',
       'user@example.com',
     ])
-    expect(r.out).toMatch(/<\*\* 5\d\d /)
-    expect(r.code).not.toBe(0)
+    // check_spamhelo refuses at the greeting itself (no deferral by default): EHLO, then
+    // swaks's fallback HELO, each get the 550, and the client never reaches MAIL.
+    const refusal = '<** 550 5.7.1 I do not believe you are bad.helo.example.'
+    expect(r.out).toContain(` -> EHLO bad.helo.example\n${refusal}\n`)
+    expect(r.out).toContain(` -> HELO bad.helo.example\n${refusal}\n`)
+    expect(r.out).not.toMatch(/MAIL FROM/)
+    expect(r.code).toBe(22) // swaks: the HELO stage failed
   })
 
   it('refuses a message without a Date header (check_basicheaders)', async () => {
@@ -128,6 +133,9 @@ describe.skipIf(!swaksPath)('a qpsmtpd config dir under postern, unchanged', () 
     for (let i = 0; i < 4; i++) replies.push(await c.command(`XYZZY${i}`))
     expect(replies.slice(0, 3).every((r) => r?.startsWith('500'))).toBe(true)
     expect(replies[3]).toMatch(/^521 /)
+    // 521 means the server closes: no further reply, and the socket ends from its side.
+    expect(await c.reply()).toBeUndefined()
+    expect(c.closed).toBe(true)
     c.close()
   })
 })

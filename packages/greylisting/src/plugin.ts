@@ -16,7 +16,9 @@ import {
   denysoft,
   formatDuration,
   type Verdict as HookVerdict,
+  immunity,
   ipListFromLines,
+  NOTE,
   type TransactionContext,
   withDeadline,
 } from '@postern/core'
@@ -97,8 +99,9 @@ export default definePlugin({
     /** Why this recipient is not greylisted, or undefined. */
     async function exempt(ctx: TransactionContext, rcpt: Address, s: Settings): Promise<string | undefined> {
       const c = ctx.connection
-      if (ctx.isImmune()) return c.relayClient ? 'relay client' : 'whitelisted'
-      if (rcpt.notes.flag('whitelistrcpt')) return 'whitelisted recipient'
+      // Relay client, whitelisted host or sender, and what a whitelist marked on this recipient.
+      const immune = immunity(c, ctx.transaction, rcpt)
+      if (immune) return immune
       if (s.off) return 'off for this recipient'
       const ip = (await cidrs.get()).match(c.remoteIp)
       if (ip) return `client in ${ip.text}`
@@ -190,11 +193,12 @@ export default definePlugin({
       data(ctx: TransactionContext) {
         const refusal = ctx.transaction.notes.value<HookVerdict<DenySoft>>(GREYLIST_NOTE)
         if (!refusal) return
-        const whitelisted = Number(ctx.transaction.notes.get('whitelistrcpt') ?? 0)
+        const whitelisted = Number(ctx.transaction.notes.get(NOTE.whitelistRcpt) ?? 0)
         const rcpts = ctx.transaction.recipients
         if (
           rcpts.length &&
-          (whitelisted >= rcpts.length || rcpts.every((r) => r.notes.flag('whitelistrcpt')))
+          (whitelisted >= rcpts.length ||
+            rcpts.every((r) => immunity(ctx.connection, ctx.transaction, r) !== undefined))
         ) {
           ctx.log.result('skip', 'all recipients whitelisted')
           return

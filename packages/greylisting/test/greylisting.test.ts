@@ -1,4 +1,13 @@
-import { DECLINED, DENYSOFT, definePlugin, MemoryStore, ok, prefixedStore, type Store } from '@postern/core'
+import {
+  DECLINED,
+  DENYSOFT,
+  definePlugin,
+  MemoryStore,
+  NOTE,
+  ok,
+  prefixedStore,
+  type Store,
+} from '@postern/core'
 import {
   loadPlugin,
   loadPluginForTest,
@@ -142,6 +151,33 @@ describe('greylisting', () => {
     ws.begin({ sender: 'a@b.example', notes: { whitelistsender: 1 } })
     expect((await h.first('rcpt', ws, testAddress('x@example.com'), new Map())).code).toBe(DECLINED)
     expect(h.logs.filter((e) => e.message.startsWith('skip, ')).length).toBe(3)
+  })
+
+  it('passes recipients a whitelist marked (whitelistrcpt, per_recipient host and sender), only them', async () => {
+    const base = new MemoryStore()
+    const h = await loadPluginForTest(plugin, { store: base })
+    const s = h.session({ remoteIp: '192.0.2.10' })
+    s.begin({ sender: 'a@b.example' })
+    // The notes whitelist / whitelist_soft set: whitelistrcpt, and per_recipient host and sender.
+    for (const note of [NOTE.whitelistRcpt, NOTE.whitelistHost, NOTE.whitelistSender]) {
+      const rcpt = testAddress(`${note}@example.com`)
+      rcpt.notes.set(note, 1)
+      expect((await h.first('rcpt', s, rcpt, new Map())).code, note).toBe(DECLINED)
+    }
+    expect((await records(base)).size).toBe(0) // no triplet was looked at for them
+    expect((await h.first('rcpt', s, testAddress('x@example.com'), new Map())).code).toBe(DENYSOFT)
+    expect(h.logs.some((e) => e.message === 'skip, host whitelisted by this recipient')).toBe(true)
+  })
+
+  it('with deny_late, DATA passes when every recipient is whitelisted for itself', async () => {
+    const h = await loadPluginForTest(plugin, { store: new MemoryStore(), args: 'deny_late 1' })
+    const { s } = await attempt(h, { from: 'a@b.example' })
+    expect(s.transaction!.notes.has(GREYLIST_NOTE)).toBe(true)
+    // A later plugin whitelisted the recipient by its per-recipient host list.
+    const rcpt = testAddress('bob@example.com')
+    rcpt.notes.set(NOTE.whitelistHost, 1)
+    s.transaction!.addRecipient(rcpt)
+    expect((await h.first('data', s)).code).toBe(DECLINED)
   })
 
   it('honours the exclusion lists: client networks, host names, senders, recipients', async () => {

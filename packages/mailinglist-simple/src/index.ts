@@ -5,8 +5,14 @@
  * list gets `Precedence: bulk` and `X-Mailing-List` (so auto-responders stay quiet), a Reply-To
  * pointing at the list, and the list's signature at the end. Who receives the message is left
  * to the aliases plugin or the MTA behind the queue.
+ *
+ * aliases replaces the list address by its members when DATA starts, so by the end of DATA the
+ * list may no longer be a recipient. The lists are therefore recorded at RCPT, while the
+ * recipient is still the list address, in a transaction note; when DATA starts (before any
+ * plugin without an order rewrites the recipients) the note keeps only recipients that were
+ * accepted, and data_post_headers reads it.
  */
-import { type ConfigLine, definePlugin, type TransactionContext } from '@postern/core'
+import { type Address, type ConfigLine, definePlugin, type TransactionContext } from '@postern/core'
 import { peerDependencies } from '../package.json'
 import { type MailingList, parseLists, parseMembers } from './lists.js'
 import { planSignature } from './signature.js'
@@ -15,6 +21,14 @@ import { SignedBody } from './signed-body.js'
 export { type MailingList, parseLists, parseMembers } from './lists.js'
 export { planSignature, type SignaturePlan } from './signature.js'
 export { SignedBody } from './signed-body.js'
+
+/**
+ * Transaction note: the lists this transaction was addressed to, by the recipient (the parsed
+ * address the engine accepted) that named each.
+ */
+export const NOTE_LISTS = 'mailinglist_simple'
+
+type ListsByRecipient = Map<Address, MailingList>
 
 export default definePlugin({
   name: 'mailinglist_simple',
@@ -34,20 +48,37 @@ export default definePlugin({
       }
       return set
     }
+    /** The lists noted at RCPT, then those still among the recipients (no expander ran). */
     async function listsOf(ctx: TransactionContext): Promise<MailingList[]> {
+      const found = new Map<string, MailingList>()
+      const noted = ctx.transaction.notes.value<ListsByRecipient>(NOTE_LISTS)
+      for (const l of noted?.values() ?? []) found.set(l.address.toLowerCase(), l)
       const all = await lists.get()
-      const seen = new Set<MailingList>()
       for (const r of ctx.transaction.recipients) {
-        const l = all.get(r.address.toLowerCase())
-        if (l) seen.add(l)
+        const key = r.address.toLowerCase()
+        const l = all.get(key)
+        if (l && !found.has(key)) found.set(key, l)
       }
-      return [...seen]
+      return [...found.values()]
+    }
+
+    function noteList(ctx: TransactionContext, recipient: Address, list: MailingList): void {
+      const notes = ctx.transaction.notes
+      let byRecipient = notes.value<ListsByRecipient>(NOTE_LISTS)
+      if (!byRecipient) {
+        byRecipient = new Map()
+        notes.set(NOTE_LISTS, byRecipient)
+      }
+      byRecipient.set(recipient, list)
     }
 
     return {
       async rcpt(ctx, recipient) {
         const list = (await lists.get()).get(recipient.address.toLowerCase())
-        if (!list?.protected) return
+        if (!list) return
+        // Noted before the member check: a refused recipient is dropped from the note at DATA.
+        noteList(ctx, recipient, list)
+        if (!list.protected) return
         const sender = ctx.transaction.sender?.address.toLowerCase() ?? ''
         if (sender && (await members(list)).has(sender)) {
           ctx.log.result('pass', `${sender} is a member of ${list.address}`)
@@ -58,6 +89,20 @@ export default definePlugin({
           '5.7.2',
           `${sender || '<>'} is not a member of ${list.address}`,
         )
+      },
+
+      data: {
+        // Before aliases (and any other plugin without an order) rewrites the recipients.
+        order: 'pre',
+        handler(ctx) {
+          const byRecipient = ctx.transaction.notes.value<ListsByRecipient>(NOTE_LISTS)
+          if (!byRecipient) return
+          // A recipient refused after this plugin's RCPT hook (by a later plugin, or by this
+          // one as a non-member) never joined the transaction.
+          const accepted = new Set(ctx.transaction.recipients)
+          for (const recipient of byRecipient.keys())
+            if (!accepted.has(recipient)) byRecipient.delete(recipient)
+        },
       },
 
       async data_post_headers(ctx) {

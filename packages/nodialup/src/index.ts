@@ -10,6 +10,7 @@ import {
   DENYSOFT,
   definePlugin,
   dsn,
+  immunity,
   isSpecialRecipient,
   parseRejectMode,
   plainIp,
@@ -104,8 +105,9 @@ export default definePlugin({
         void check(ctx) // started now, read at RCPT
       },
       async rcpt(ctx, recipient) {
-        if (ctx.isImmune()) {
-          ctx.log.result('skip', 'immune (relay client or whitelisted)')
+        const immune = immunity(ctx.connection, ctx.transaction, recipient)
+        if (immune) {
+          ctx.log.result('skip', `immune (${immune})`)
           return
         }
         const v = await check(ctx)

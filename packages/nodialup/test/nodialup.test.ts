@@ -85,6 +85,20 @@ describe.skipIf(!peer)('nodialup against dnsmasq', () => {
     expect(white.result.code).toBe(DECLINED)
   })
 
+  it('lets recipients a whitelist marked through from a dynamic client, and refuses the others', async () => {
+    const harness = await load()
+    const s = harness.session({ remoteIp: IP.dynamic })
+    await harness.first('connect', s)
+    s.begin({ sender: 'a@example.com' })
+    // The notes whitelist / whitelist_soft set: whitelistrcpt, and per_recipient host and sender.
+    for (const note of [NOTE.whitelistRcpt, NOTE.whitelistHost, NOTE.whitelistSender]) {
+      const rcpt = testAddress(`${note}@example.org`)
+      rcpt.notes.set(note, 1)
+      expect((await harness.first('rcpt', s, rcpt, new Map())).code, note).toBe(DECLINED)
+    }
+    expect((await harness.first('rcpt', s, testAddress('user@example.org'), new Map())).code).toBe(DENY)
+  })
+
   it('uses nodialup_patterns instead of the built-in patterns when present', async () => {
     const harness = await load('embedded_ip 0', { nodialup_patterns: ['^host[0-9]+\\.'] })
     expect((await session(harness, IP.listed)).result.code).toBe(DENY) // host66.example.org

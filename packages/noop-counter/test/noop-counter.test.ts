@@ -97,6 +97,7 @@ describe('noop_counter', () => {
       log: quiet(),
     })
     await expect(load).rejects.toBeInstanceOf(PluginLoadError)
+    await expect(load).rejects.toMatchObject({ plugin: 'noop_counter', where: { line: 1 } })
     await expect(load).rejects.toThrow(
       `plugin noop_counter (@postern/noop-counter ${pkg.version}) requires @postern/core ^1.0.0, but the running core is 2.0.0`,
     )

@@ -2,7 +2,7 @@
  * queue/maildir: delivers each message into a Maildir, durably (fsync of the file and of new/)
  * before answering OK, so a 250 means the mail is on disk. The path may name the recipient
  * (`%u` user, `%d` domain, `%a` whole address): then each recipient gets its own copy
- * (hard links of one file, so the bytes are written once per folder group).
+ * (hard links of one file, so the bytes are written once per folder group), all or none.
  */
 import path from 'node:path'
 import { type Address, definePlugin, denysoft, ok } from '@postern/core'
@@ -36,7 +36,8 @@ export default definePlugin({
       async queue(ctx) {
         const tx = ctx.transaction
         const body = tx.body
-        if (!body) return denysoft('No message to queue', '4.3.0')
+        // 451: "local error in processing" (RFC 5321 §4.2.3); a queue's DENYSOFT is 452 by default.
+        if (!body) return denysoft('No message to queue', '4.3.0', 451)
         const dirs = perRecipient ? [...new Set(tx.recipients.map((r) => expandPath(base, r)))] : [base]
         // Return-Path records the envelope sender at final delivery (RFC 5321 §4.4).
         const prefix = Buffer.from(`Return-Path: ${tx.sender?.format() ?? '<>'}\r\n`)
@@ -46,7 +47,7 @@ export default definePlugin({
           return ok(`Queued as ${name}`, '2.0.0')
         } catch (err) {
           ctx.log.error(`delivery failed: ${(err as Error).message}`)
-          return denysoft('Local delivery failed, try again later', '4.3.0')
+          return denysoft('Local delivery failed, try again later', '4.3.0', 451)
         }
       },
     }

@@ -1,8 +1,17 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { DENYSOFT, OK } from '@postern/core'
-import { loadPlugin, loadPluginForTest, testAddress } from '@postern/testing'
+import { acceptRecipients, loadPlugin, loadPluginForTest, openSession, testAddress } from '@postern/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import plugin, { expandPath } from '../src/index.js'
 
@@ -63,8 +72,107 @@ describe('queue/maildir', () => {
     expect(r).toMatchObject({
       code: DENYSOFT,
       enhanced: '4.3.0',
+      reply: 451,
       message: ['Local delivery failed, try again later'],
     })
+  })
+
+  it('the client hears 451 4.3.0 (local error in processing) from the engine', async () => {
+    const base = tmp()
+    mkdirSync(path.dirname(base), { recursive: true })
+    writeFileSync(base, 'not a directory')
+    const s = await openSession({
+      plugins: [acceptRecipients, plugin],
+      pluginLines: ['accept_recipients', `queue/maildir ${base}/Maildir`],
+    })
+    try {
+      await s.greeting
+      await s.command('EHLO client.example')
+      await s.command('MAIL FROM:<a@example.org>')
+      await s.command('RCPT TO:<b@example.com>')
+      expect(await s.command('DATA')).toMatch(/^354 /)
+      expect(await s.command('Subject: x\r\n\r\nbody\r\n.')).toBe(
+        '451 4.3.0 Local delivery failed, try again later',
+      )
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('per-recipient delivery is all or nothing: a failing folder leaves no copy in any other', async () => {
+    const base = tmp()
+    mkdirSync(path.join(base, 'example.com'), { recursive: true })
+    // The third recipient's folder cannot be made (a file is in its place).
+    writeFileSync(path.join(base, 'example.com', 'carol'), 'not a directory')
+    const r = await queue(`${base}/%d/%u`, ['alice@example.com', 'bob@example.com', 'carol@example.com'])
+    expect(r).toMatchObject({ code: DENYSOFT, reply: 451, enhanced: '4.3.0' })
+    for (const user of ['alice', 'bob']) {
+      expect(readdirSync(path.join(base, 'example.com', user, 'new'))).toEqual([])
+      expect(readdirSync(path.join(base, 'example.com', user, 'tmp'))).toEqual([])
+    }
+    // Fixed, the retry delivers exactly one copy to each.
+    rmSync(path.join(base, 'example.com', 'carol'))
+    const again = await queue(`${base}/%d/%u`, ['alice@example.com', 'bob@example.com', 'carol@example.com'])
+    expect(again.code).toBe(OK)
+    for (const user of ['alice', 'bob', 'carol'])
+      expect(readdirSync(path.join(base, 'example.com', user, 'new'))).toHaveLength(1)
+  })
+
+  it('per-recipient copies are hard links of one file on one file system', async () => {
+    const base = tmp()
+    const r = await queue(`${base}/%u`, ['alice@example.com', 'bob@example.com'])
+    expect(r.code).toBe(OK)
+    const [a] = readdirSync(path.join(base, 'alice', 'new'))
+    const st = statSync(path.join(base, 'alice', 'new', a!))
+    expect(st.nlink).toBe(2)
+    expect(statSync(path.join(base, 'bob', 'new', a!)).ino).toBe(st.ino)
+  })
+
+  const otherFs = ['/dev/shm'].find((d) => existsSync(d) && statSync(d).dev !== statSync(tmpdir()).dev)
+  it.skipIf(!otherFs)(
+    'copies into a folder on another file system (EXDEV), fsynced like the first',
+    async () => {
+      const base = tmp()
+      const far = path.join(otherFs!, `maildir-test-${process.pid}-${Math.random().toString(36).slice(2)}`)
+      dirs.push(far)
+      mkdirSync(base, { recursive: true })
+      mkdirSync(far)
+      symlinkSync(far, path.join(base, 'bob'))
+      const r = await queue(`${base}/%u`, ['alice@example.com', 'bob@example.com'])
+      expect(r.code).toBe(OK)
+      const [name] = readdirSync(path.join(base, 'alice', 'new'))
+      expect(readdirSync(path.join(far, 'new'))).toEqual([name])
+      expect(readFileSync(path.join(far, 'new', name!), 'utf8')).toBe(
+        readFileSync(path.join(base, 'alice', 'new', name!), 'utf8'),
+      )
+      expect(statSync(path.join(far, 'new', name!)).nlink).toBe(1)
+      expect(readdirSync(path.join(far, 'tmp'))).toEqual([])
+    },
+  )
+
+  it('a Maildir removed while running is made again on the next delivery', async () => {
+    const base = tmp()
+    const h = await loadPluginForTest(plugin, { args: `${base}/%u` })
+    const send = () => {
+      const s = h.session()
+      s.begin({
+        sender: 'a@example.org',
+        recipients: ['alice@example.com', 'bob@example.com'],
+        message: MESSAGE,
+      })
+      return h.first('queue', s)
+    }
+    expect((await send()).code).toBe(OK)
+    // Both folders are known to exist now; an admin removes them.
+    rmSync(path.join(base, 'alice'), { recursive: true })
+    rmSync(path.join(base, 'bob'), { recursive: true })
+    expect((await send()).code).toBe(OK)
+    expect(readdirSync(path.join(base, 'alice', 'new'))).toHaveLength(1)
+    expect(readdirSync(path.join(base, 'bob', 'new'))).toHaveLength(1)
+    // Only new/ gone: the rename into it is retried after making it again.
+    rmSync(path.join(base, 'bob', 'new'), { recursive: true })
+    expect((await send()).code).toBe(OK)
+    expect(readdirSync(path.join(base, 'bob', 'new'))).toHaveLength(1)
   })
 
   it('fails at load without a path', async () => {

@@ -2,8 +2,8 @@
  * rcpt_ok: the final RCPT arbiter, listed after every other rcpt plugin. A recipient is
  * accepted when its host is `me`, is in rcpthosts or morercpthosts (a `.example.com` entry
  * covers every subdomain), or is a key of morercpthosts.cdb (qmail's compiled form); a bare
- * `postmaster` or `abuse` is accepted too. Relay clients may send anywhere. Everything else is
- * refused: 550 5.7.1 Relaying denied.
+ * `postmaster` is accepted too. Relay clients may send anywhere. Everything else is refused:
+ * 550 5.7.1 Relaying denied.
  */
 import { hostname } from 'node:os'
 import { CdbFile, HostList, suffixesOf } from '@postern/address-lists'
@@ -52,9 +52,10 @@ export default definePlugin({
         if (c.relayClient) return ok()
         if (immune !== 'relay' && c.notes.flag(NOTE.whitelistHost)) return ok()
         if (immune === 'all' && ctx.transaction.notes.flag(NOTE.whitelistSender)) return ok()
-        const user = recipient.user.toLowerCase()
-        if (!recipient.host && (user === 'postmaster' || user === 'abuse')) {
-          ctx.log.result('pass', `bare ${user}`)
+        // The engine lets only postmaster through without a domain (RFC 5321 §4.1.1.3); a bare
+        // <abuse> is refused with 501 before any plugin sees it.
+        if (!recipient.host && recipient.user.toLowerCase() === 'postmaster') {
+          ctx.log.result('pass', 'bare postmaster')
           return ok()
         }
         const why = recipient.host ? await local(recipient.host.toLowerCase()) : undefined

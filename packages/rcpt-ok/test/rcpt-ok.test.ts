@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { buildCdb } from '@postern/address-lists'
 import { DECLINED, DENY, DENYSOFT, NOTE, OK } from '@postern/core'
-import { loadPlugin, loadPluginForTest, type PluginHarness, testAddress } from '@postern/testing'
+import { loadPlugin, loadPluginForTest, openSession, type PluginHarness, testAddress } from '@postern/testing'
 import { describe, expect, it } from 'vitest'
 import pkg from '../package.json'
 import plugin from '../src/index.js'
@@ -47,6 +47,23 @@ describe('rcpt_ok', () => {
   it('accepts a bare postmaster', async () => {
     const h = await load()
     expect((await rcpt(h, '<postmaster>')).code).toBe(OK)
+  })
+
+  it('through the engine: abuse works at a local domain; a bare <abuse> never reaches plugins', async () => {
+    const s = await openSession({ plugins: [plugin], config: CONFIG })
+    try {
+      await s.greeting
+      await s.command('EHLO client.example')
+      await s.command('MAIL FROM:<a@other.example>')
+      expect(await s.command('RCPT TO:<abuse@example.com>')).toBe(
+        '250 2.1.5 <abuse@example.com>, recipient ok',
+      )
+      expect(await s.command('RCPT TO:<Postmaster>')).toMatch(/^250 2\.1\.5 /)
+      // RFC 5321 §4.1.1.3 makes only postmaster special without a domain.
+      expect(await s.command('RCPT TO:<abuse>')).toMatch(/^501 5\.1\.3 /)
+    } finally {
+      await s.close()
+    }
   })
 
   it('refuses other hosts: 5.7.1 Relaying denied', async () => {

@@ -98,6 +98,20 @@ describe.skipIf(!peer)('rhsbl against dnsmasq', () => {
     expect(sender.result.code).toBe(DECLINED)
   })
 
+  it('lets recipients a whitelist marked through, and refuses the others', async () => {
+    const harness = await load([Z.rhsbl])
+    const s = harness.session({ remoteIp: IP.unlisted })
+    const tx = s.begin({ sender: `bob@${D.rhsListed}` })
+    await harness.first('mail', s, tx.sender!, new Map())
+    // The notes whitelist / whitelist_soft set: whitelistrcpt, and per_recipient host and sender.
+    for (const note of [NOTE.whitelistRcpt, NOTE.whitelistHost, NOTE.whitelistSender]) {
+      const rcpt = testAddress(`${note}@example.org`)
+      rcpt.notes.set(note, 1)
+      expect((await harness.first('rcpt', s, rcpt, new Map())).code, note).toBe(DECLINED)
+    }
+    expect((await harness.first('rcpt', s, testAddress('user@example.org'), new Map())).code).toBe(DENY)
+  })
+
   it('honours reject_type disconnect', async () => {
     const harness = await load([Z.rhsbl], 'reject_type disconnect')
     expect((await send(harness, `bob@${D.rhsListed}`)).result.code).toBe(903)

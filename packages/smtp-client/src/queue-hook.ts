@@ -30,7 +30,7 @@ export function queueHook(hookMs: number, delivery: QueueDelivery): QueueHook {
     timeout: hookMs,
     async handler(ctx) {
       const body = ctx.transaction.body
-      if (!body) return denysoft('No message to queue', '4.3.0')
+      if (!body) return denysoft('No message to queue', '4.3.0', 451)
       const deadline = deliverySignal(ctx.signal, budget)
       try {
         return await delivery(ctx, body, deadline.signal)

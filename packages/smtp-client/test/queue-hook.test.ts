@@ -48,7 +48,6 @@ describe('queueHook', () => {
   })
 
   it('aborts the delivery at the budget, so the plugin answers before the hook deadline', async () => {
-    const started = Date.now()
     const plugin = queuePlugin(300, async (_ctx, _body, signal) =>
       denysoft(`stopped: ${await aborted(signal)}`),
     )
@@ -56,7 +55,6 @@ describe('queueHook', () => {
     // The plugin's own answer, not the dispatcher's timeout failure.
     expect(result).toMatchObject({ code: DENYSOFT, message: ['stopped: TimeoutError'] })
     expect(result.failure).toBeUndefined()
-    expect(Date.now() - started).toBeLessThan(300)
   })
 
   it('aborts the delivery when the client goes away', async () => {

@@ -21,6 +21,12 @@ export function authMechanisms(s: Session): Mechanism[] {
 }
 
 const CANCELLED = Symbol('cancelled')
+
+/** PLAIN with an authorization identity other than the user's own: acting for others is not allowed. */
+interface ForeignAuthzid {
+  readonly foreignAuthzid: true
+  readonly user: string
+}
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/
 
@@ -60,6 +66,11 @@ export async function authCommand(s: Session, arg: string): Promise<void> {
   if (creds === 'malformed') return s.reply(501, ['Malformed authentication response'], '5.5.2')
   // Control characters in the identity could end up in headers or logs: refuse before any hook.
   if (CONTROL.test(creds.user) || !creds.user) return s.reply(501, ['Invalid user name'], '5.5.2')
+  if ('foreignAuthzid' in creds) {
+    // RFC 4616 §2: the server must fail an authorization it does not allow; RFC 4954 §6: 535 5.7.8.
+    s.log.info(`auth ${mech} for ${creds.user}: fail (authorization identity refused)`)
+    return s.reply(535, [failedText(s, mech, creds.user)], '5.7.8')
+  }
   let r = await s.first(HOOK_OF[mech], s, creds)
   if (r.code === DECLINED) r = await s.first('auth', s, creds)
   if (r.code === OK) {
@@ -73,18 +84,20 @@ export async function authCommand(s: Session, arg: string): Promise<void> {
   // The client IP is in the text so fail2ban can match the line (as qpsmtpd 1.0 does).
   const failed = {
     ...r,
-    message: r.message.length
-      ? r.message
-      : [`${mech} authentication failed for ${creds.user} from ${s.connection.remoteIp}`],
+    message: r.message.length ? r.message : [failedText(s, mech, creds.user)],
   }
   await s.replyFor('auth', failed)
+}
+
+function failedText(s: Session, mech: Mechanism, user: string): string {
+  return `${mech} authentication failed for ${user} from ${s.connection.remoteIp}`
 }
 
 async function exchange(
   s: Session,
   mech: Mechanism,
   initial: string | undefined,
-): Promise<AuthCredentials | typeof CANCELLED | 'malformed' | undefined> {
+): Promise<AuthCredentials | ForeignAuthzid | typeof CANCELLED | 'malformed' | undefined> {
   const mechanism = mech.toLowerCase()
   if (mech === 'PLAIN') {
     const resp = initial !== undefined ? (initial === '=' ? '' : initial) : await readResponse(s, '')
@@ -94,7 +107,7 @@ async function exchange(
     if (parts?.length !== 3) return 'malformed'
     const [authzid, user, password] = parts as [string, string, string]
     // Acting for another user is not supported: the authorization identity must be the user's own.
-    if (authzid && authzid !== user) return 'malformed'
+    if (authzid && authzid !== user) return { foreignAuthzid: true, user }
     return { mechanism, user, password }
   }
   if (mech === 'LOGIN') {

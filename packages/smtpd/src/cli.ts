@@ -87,10 +87,12 @@ async function pluginsCommand(args: string[]): Promise<void> {
   const found = await inspectPlugins({ configDir: config })
   console.log(`@postern/core ${CORE_VERSION}`)
   const rows = [['plugin', 'package', 'version', 'core range', 'compatible', 'hooks']]
-  // Hooks are only known after setup; set up the compatible ones quietly to list them.
+  // Hooks are only known after setup: set up the compatible ones (only) to list theirs.
   let hooksOf = new Map<string, string[]>()
-  if (found.every((f) => f.compatible)) {
-    const host = await createPluginHost({ configDir: config })
+  const compatible = found.filter((f) => f.compatible).map((f) => f.plugin.line)
+  if (compatible.length) {
+    const pluginLines = compatible.map((l) => [l.instance, ...l.args].join(' '))
+    const host = await createPluginHost({ configDir: config, pluginLines })
     hooksOf = new Map(host.plugins.map((p) => [p.instance, [...p.hooks]]))
     await host.close()
   }
@@ -142,17 +144,32 @@ async function storeCommand(args: string[]): Promise<void> {
     return
   }
   // The same store the server uses: config/store, relative paths from the config dir.
-  const store = (await openSiteStore(config)) ?? new MemoryStore()
+  const store = await openSiteStore(config)
+  if (!store && !wantsUsage(rest)) {
+    // The default in-memory store would keep nothing once this command exits.
+    console.error(
+      `postern store: no persistent store (${path.resolve(config, 'store')} is missing or says memory), ` +
+        'and a memory store forgets everything when this command exits. Set config/store to ' +
+        'sqlite:PATH or redis://… (the store the server uses).',
+    )
+    process.exitCode = 2
+    return
+  }
   try {
     process.exitCode = await stores.runStoreCommand(rest, {
-      store,
+      store: store ?? new MemoryStore(),
       stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr,
     })
   } finally {
-    await store.close()
+    await store?.close()
   }
+}
+
+/** `postern store`, `postern store --help`: only the usage is wanted, no store. */
+function wantsUsage(args: readonly string[]): boolean {
+  return !args.some((a) => !a.startsWith('-')) || args.includes('--help') || args.includes('-h')
 }
 
 function describe(addresses: readonly ListenAddress[]): string {

@@ -17,6 +17,7 @@ const CRLF = Buffer.from('\r\n')
 const EOF: LineResult = Object.freeze({ kind: 'eof' })
 /** What a read with a deadline returns when the deadline passed first. */
 export const TIMEOUT = Symbol('timeout')
+const noop = () => {}
 
 export class InputReader {
   /**
@@ -30,6 +31,8 @@ export class InputReader {
   #paused = false
   /** Set while skipping the rest of an over-long line. */
   #discarding = false
+  /** Called at the end (a session waiting for its client to read replies). */
+  #endWaiter: (() => void) | undefined
 
   constructor(private readonly flow: FlowControl) {}
 
@@ -48,6 +51,24 @@ export class InputReader {
   end(): void {
     this.#eof = true
     this.#wake()
+    const w = this.#endWaiter
+    this.#endWaiter = undefined
+    w?.()
+  }
+
+  /**
+   * Calls `then` when the input ends (the client closed, or the session was told to stop), at
+   * once if it has; returns a function that cancels the call. One caller at a time.
+   */
+  onEnd(then: () => void): () => void {
+    if (this.#eof) {
+      then()
+      return noop
+    }
+    this.#endWaiter = then
+    return () => {
+      if (this.#endWaiter === then) this.#endWaiter = undefined
+    }
   }
 
   get ended(): boolean {

@@ -9,6 +9,7 @@ import { DENY_DISCONNECT, DENYSOFT_DISCONNECT, isDenial } from '@postern/core'
 import { DataParser } from './data-parser.js'
 import { GcPacer } from './gc-pacer.js'
 import { HeaderCollector } from './header-collector.js'
+import { LineEndChecker } from './line-ends.js'
 import type { Session } from './session.js'
 import { type SpooledMessage, SpoolWriter } from './spool.js'
 
@@ -22,8 +23,15 @@ export interface Refusal {
 export interface MessageSink {
   /** BDAT: reads one chunk of exactly `size` bytes. False when the session must stop. */
   chunk(size: number): Promise<boolean>
+  /**
+   * The content is complete (the final dot, or BDAT LAST). Ends the header block if no blank line
+   * did (data_headers_end runs then). False when the session must stop.
+   */
+  end(): Promise<boolean>
   /** Why the message is refused on framing or limits, if it is. */
   refusal(): Refusal | undefined
+  /** The message or its header is over its size limit (BDAT answers each further chunk with it). */
+  overLimit(): Refusal | undefined
   /** A DENY or DENYSOFT from data_headers_end, answered once the message is complete. */
   headersEndVerdict(): HookResult | undefined
   header(): Header | undefined
@@ -42,10 +50,16 @@ class Receiver implements MessageSink {
   /** Stop storing (refused early); keep reading to stay in sync with the client. */
   #discarding = false
   #stopped = false
+  /** BDAT only: DATA's parser checks line ends itself. */
+  readonly #lineEnds: LineEndChecker | undefined
 
-  constructor(private readonly s: Session) {
+  constructor(
+    private readonly s: Session,
+    bdat: boolean,
+  ) {
     this.spool = new SpoolWriter(s.settings.spoolDir, s.settings.spoolThreshold, s.transaction!.id)
     this.headers = new HeaderCollector(s.settings.maxHeaderBytes)
+    if (bdat) this.#lineEnds = new LineEndChecker(s.settings.bareLf === 'normalize')
   }
 
   /** Stores message bytes (after unstuffing); returns true when the header just completed. */
@@ -121,19 +135,45 @@ class Receiver implements MessageSink {
         return false
       }
       left -= piece.length
-      if (this.store(piece) && !(await this.headerComplete())) {
-        await this.discard()
-        return false
-      }
+      if (!(await this.#storeAll(this.#lineEnds ? this.#lineEnds.push(piece) : [piece]))) return false
       if (this.spool.backlogged) await this.spool.drained()
     }
     return true
   }
 
-  refusal(): Refusal | undefined {
+  /** Stores BDAT content; false (after discarding) when data_headers_end closed the session. */
+  async #storeAll(pieces: readonly Buffer[]): Promise<boolean> {
+    for (const piece of pieces) {
+      if (this.store(piece) && !(await this.headerComplete())) {
+        await this.discard()
+        return false
+      }
+    }
+    return true
+  }
+
+  async end(): Promise<boolean> {
+    if (this.#lineEnds) {
+      if (!(await this.#storeAll(this.#lineEnds.end()))) return false
+      this.bareLineEnd = this.#lineEnds.bare
+    }
+    if (this.headers.end() && !(await this.headerComplete())) {
+      await this.discard()
+      return false
+    }
+    return true
+  }
+
+  overLimit(): Refusal | undefined {
     if (this.tooBig) return { code: 552, text: 'Message too big', enhanced: '5.3.4', close: false }
     if (this.headers.tooBig)
       return { code: 552, text: 'Message header too big', enhanced: '5.3.4', close: false }
+    return undefined
+  }
+
+  refusal(): Refusal | undefined {
+    const over = this.overLimit()
+    if (over) return over
     if (this.bareLineEnd && this.s.settings.bareLf === 'reject')
       return {
         code: 550,
@@ -176,7 +216,7 @@ export async function receiveMessage(
   s: Session,
   how: { kind: 'data' | 'bdat-start' },
 ): Promise<MessageSink | undefined> {
-  const r = new Receiver(s)
+  const r = new Receiver(s, how.kind === 'bdat-start')
   if (how.kind === 'bdat-start') return r
   let headerDone = false
   const parser = new DataParser((chunk) => {
@@ -201,11 +241,7 @@ export async function receiveMessage(
     if (res.done) {
       if (res.rest) s.input.unshift(res.rest)
       r.bareLineEnd = parser.bareLineEnd
-      if (r.headers.end() && !(await r.headerComplete())) {
-        await r.discard()
-        return undefined
-      }
-      return r
+      return (await r.end()) ? r : undefined
     }
   }
 }

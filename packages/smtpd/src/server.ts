@@ -3,7 +3,9 @@
  * protocol, a Session per connection, reload without dropping connections, graceful shutdown.
  * `createServer` is the embedding API; the `postern` CLI is built on it.
  */
+import { existsSync } from 'node:fs'
 import { BlockList, isIP, createServer as netServer, type Server, type Socket } from 'node:net'
+import path from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import {
   Connection,
@@ -20,6 +22,7 @@ import { Session } from './session.js'
 import { readSettings, type Settings } from './settings.js'
 import { openSiteStore } from './site-store.js'
 import { SocketTransport, tlsInfo } from './socket-transport.js'
+import { ensureSpoolDir, sweepSpoolDir } from './spool-dir.js'
 
 export interface ListenAddress {
   host: string
@@ -31,7 +34,10 @@ export interface ListenAddress {
 export interface ServerOptions {
   /** The config directory (qpsmtpd layout). */
   config: string
-  /** Plugins given in code; `config/plugins` names them (or `pluginLines` lists them). */
+  /**
+   * Plugins given in code; `config/plugins` (or `pluginLines`) names them, in hook order, among
+   * installed ones. Without either, these run in the order given.
+   */
   plugins?: readonly PluginDefinition[]
   /** Used instead of `config/plugins`. */
   pluginLines?: readonly string[]
@@ -65,8 +71,11 @@ interface Generation {
 
 /** A connection counted against the limits: released exactly once, when its session ends. */
 interface Admission {
-  /** The socket's peer (before any PROXY header): the per-IP limit counts by it. */
-  readonly ip: string
+  /**
+   * The client the per-IP limit counts it for: the socket's peer, or the client a PROXY header
+   * named. Undefined while a listed proxy's header is awaited (the proxy itself is not limited).
+   */
+  ip: string | undefined
   readonly gen: Generation
 }
 
@@ -98,14 +107,25 @@ export class PosternServer {
     return this.#sessions.size
   }
 
+  /**
+   * `config/plugins` when there is one (or `pluginLines`); an embedder's plugins alone run in
+   * the order given.
+   */
+  #pluginLines(): readonly string[] | undefined {
+    const { pluginLines, plugins, config } = this.#options
+    if (pluginLines || !plugins?.length || existsSync(path.join(config, 'plugins'))) return pluginLines
+    return plugins.map((p) => p.name)
+  }
+
   async #load(): Promise<Generation> {
+    const pluginLines = this.#pluginLines()
     const store = this.#options.host?.store ?? (await openSiteStore(this.#options.config, this.#options.log))
     let host: PluginHost
     try {
       host = await createPluginHost({
         configDir: this.#options.config,
         ...(this.#options.plugins ? { definitions: this.#options.plugins } : {}),
-        ...(this.#options.pluginLines ? { pluginLines: this.#options.pluginLines } : {}),
+        ...(pluginLines ? { pluginLines } : {}),
         ...(this.#options.log ? { log: this.#options.log } : {}),
         ...this.#options.host,
         ...(store ? { store } : {}),
@@ -139,11 +159,25 @@ export class PosternServer {
         settings.tlsCert && settings.tlsKey
           ? await loadServerTls(settings.tlsCert, settings.tlsKey)
           : undefined
+      await this.#prepareSpool(settings.spoolDir, host)
       return { host, settings, tls, proxyHosts, sessions: 0, retired: false }
     } catch (err) {
       await host.close()
       throw err
     }
+  }
+
+  /**
+   * The spool dir, once per dir this server uses: made (and checked, when it is the shared
+   * default), and cleared of the files a crashed process left.
+   */
+  readonly #preparedSpools = new Set<string>()
+  async #prepareSpool(dir: string, host: PluginHost): Promise<void> {
+    if (this.#preparedSpools.has(dir)) return
+    ensureSpoolDir(dir)
+    const removed = await sweepSpoolDir(dir)
+    if (removed) host.log.notice(`removed ${removed} spool file(s) left in ${dir} by a stopped process`)
+    this.#preparedSpools.add(dir)
   }
 
   /** Loads config and plugins and starts listening; resolves with the bound addresses. */
@@ -186,13 +220,15 @@ export class PosternServer {
     if (this.#closing) return this.#refuse(raw, 421, `${settings.me} Service shutting down`, '4.3.2')
     if (this.#connections >= settings.maxConnections)
       return this.#refuse(raw, 421, `${settings.me} Too many connections, try again later`, '4.7.0')
-    const fromIp = this.#perIp.get(ip) ?? 0
-    if (fromIp >= settings.maxConnectionsPerIp)
+    // BlockList.check builds a SocketAddress per call: skip it when no proxy host is configured.
+    const viaProxy =
+      settings.proxyHosts.length > 0 && gen.proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+    // Behind a load balancer every client shares its address: count by the header's client.
+    if (!viaProxy && !this.#countIp(ip, settings))
       return this.#refuse(raw, 421, `${settings.me} Too many connections from your host`, '4.7.0')
     this.#connections++
-    this.#perIp.set(ip, fromIp + 1)
     gen.sessions++
-    const admission: Admission = { ip, gen }
+    const admission: Admission = { ip: viaProxy ? undefined : ip, gen }
     let session: Session
     try {
       const connection = new Connection({
@@ -203,13 +239,19 @@ export class PosternServer {
       })
       let socket: Socket = raw
       let leftover: Buffer | undefined
-      // BlockList.check builds a SocketAddress per call: skip it when no proxy host is configured.
-      if (settings.proxyHosts.length && gen.proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) {
+      if (viaProxy) {
         raw.resume()
         const proxied = await readProxyHeader(raw)
         if (proxied.info)
           Object.assign(connection, proxied.info, { remoteHost: `[${proxied.info.remoteIp}]` })
         leftover = proxied.rest
+        // LOCAL and UNKNOWN headers name no client: those count for the proxy.
+        const client = proxied.info?.remoteIp ?? ip
+        if (!this.#countIp(client, settings)) {
+          this.#release(admission)
+          return this.#refuse(raw, 421, `${settings.me} Too many connections from your host`, '4.7.0')
+        }
+        admission.ip = client
       }
       if (listener.tls) {
         socket = await this.#implicitTls(raw, gen.tls!)
@@ -243,11 +285,21 @@ export class PosternServer {
    */
   #release({ ip, gen }: Admission): void {
     this.#connections--
-    const n = (this.#perIp.get(ip) ?? 1) - 1
-    if (n <= 0) this.#perIp.delete(ip)
-    else this.#perIp.set(ip, n)
+    if (ip !== undefined) {
+      const n = (this.#perIp.get(ip) ?? 1) - 1
+      if (n <= 0) this.#perIp.delete(ip)
+      else this.#perIp.set(ip, n)
+    }
     gen.sessions--
     if (gen.retired && gen.sessions === 0) void gen.host.close()
+  }
+
+  /** Counts one more connection from `ip`; false (and nothing counted) when it is over the limit. */
+  #countIp(ip: string, settings: Settings): boolean {
+    const n = this.#perIp.get(ip) ?? 0
+    if (n >= settings.maxConnectionsPerIp) return false
+    this.#perIp.set(ip, n + 1)
+    return true
   }
 
   #implicitTls(raw: Socket, tls: ServerTls): Promise<TLSSocket> {

@@ -7,6 +7,7 @@
 import {
   type Connection,
   DECLINED,
+  DENY,
   DONE,
   deferredReject,
   type EnhancedCode,
@@ -22,7 +23,7 @@ import {
 } from '@postern/core'
 import { authCommand, authMechanisms } from './auth.js'
 import { type InputReader, type LineResult, TIMEOUT } from './input.js'
-import type { MessageSink } from './message-receiver.js'
+import type { MessageSink, Refusal } from './message-receiver.js'
 import { formatReply } from './reply.js'
 import type { Settings } from './settings.js'
 import { bdatCommand, dataCommand, mailCommand, rcptCommand } from './transaction-commands.js'
@@ -31,6 +32,18 @@ import { mapReply, type ReplyHook } from './verdict-replies.js'
 
 const VERB = /^([A-Za-z]{1,12})(?:[ \t]+(.*))?$/s
 const HTTP_VERBS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT'])
+/** Commands that move no mail (Postfix's junk commands, plus HELP): limited per connection. */
+const JUNK_VERBS = new Set(['NOOP', 'HELP', 'VRFY', 'RSET'])
+/** Replies held back for a pipelined group are written once they reach this size. */
+const OUT_FLUSH = 16 * 1024
+/** The usual enhanced code of a command's success, where it is not 2.0.0 (RFC 3463, RFC 4954). */
+const SUCCESS_CODES = new Map<string, EnhancedCode>([
+  ['MAIL', '2.1.0'],
+  ['RCPT', '2.1.5'],
+  ['AUTH', '2.7.0'],
+])
+/** A reply text that starts with its own enhanced status code (`5.7.1 …`). */
+const LEADING_ENHANCED = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/
 
 export type Phase = Settings['deferredRejectPhase']
 
@@ -55,15 +68,24 @@ export class Session implements SessionHost {
   usedBdat = false
   /** The BDAT transfer in progress. */
   bdat: MessageSink | undefined
+  /** A BDAT chunk was refused: the chunks the client already pipelined get the same answer. */
+  bdatRefusal: Refusal | undefined
   /** Made when a plugin first asks for the signal: most sessions never do. */
   #controller: AbortController | undefined
   #out = ''
   #errors = 0
   #unknownCount = 0
+  #junkCount = 0
   #delay = 0
   #closing = false
   /** A transfer is in progress: shutdown waits for it. */
   busy = false
+  /** A command is being handled (a hook may be in flight): shutdown waits for its reply. */
+  #inCommand = false
+  /** The server is shutting down: 421 once no command and no transaction is open. */
+  #shutdownPending = false
+  /** The verb being handled (for the enhanced code of a plugin's own reply). */
+  #verb = ''
   #ended = false
   readonly #onEnd: ((session: Session) => void) | undefined
 
@@ -100,7 +122,22 @@ export class Session implements SessionHost {
 
   async respond(code: number, message: string | readonly string[], enhanced?: EnhancedCode): Promise<void> {
     const lines = typeof message === 'string' ? message.split('\n') : message
-    await this.reply(code, lines, enhanced)
+    await this.reply(code, lines, enhanced ?? this.#defaultEnhanced(code, lines))
+  }
+
+  /**
+   * The enhanced code for a plugin's reply that named none, so ENHANCEDSTATUSCODES holds for it
+   * too: the command's usual success code, else X.0.0. None for the greeting and the HELO/EHLO
+   * replies (RFC 2034 §3), for 3xx, and when the text starts with its own code.
+   */
+  #defaultEnhanced(code: number, lines: readonly string[]): EnhancedCode | undefined {
+    if (!this.connection.greeted || this.#verb === 'HELO' || this.#verb === 'EHLO') return undefined
+    if (LEADING_ENHANCED.test(lines[0] ?? '')) return undefined
+    const klass = Math.floor(code / 100)
+    if (klass === 2) return SUCCESS_CODES.get(this.#verb) ?? '2.0.0'
+    if (klass === 4) return '4.0.0'
+    if (klass === 5) return '5.0.0'
+    return undefined
   }
 
   delayReplies(ms: number): void {
@@ -111,11 +148,7 @@ export class Session implements SessionHost {
 
   /** Queues a reply; it is written when the client has nothing more pipelined. */
   async reply(code: number, lines: readonly string[], enhanced?: EnhancedCode): Promise<void> {
-    if (this.#delay) {
-      this.flush()
-      await new Promise((r) => setTimeout(r, this.#delay))
-    }
-    this.#out += formatReply(code, lines, enhanced)
+    await this.replyNotCounted(code, lines, enhanced)
     if (code >= 400 && code !== 421) {
       this.#errors++
       if (this.#errors >= this.settings.maxErrors && !this.#closing) {
@@ -123,6 +156,20 @@ export class Session implements SessionHost {
         this.close()
       }
     }
+  }
+
+  /** A refusal that is no error of the client's: it does not count toward `max_errors`. */
+  async replyNotCounted(code: number, lines: readonly string[], enhanced?: EnhancedCode): Promise<void> {
+    if (this.#delay) {
+      this.flush()
+      await new Promise((r) => setTimeout(r, this.#delay))
+    }
+    this.#out += formatReply(code, lines, enhanced)
+  }
+
+  /** A message was accepted: the junk-command count starts again (as Postfix's does). */
+  messageAccepted(): void {
+    this.#junkCount = 0
   }
 
   /** Replies for a hook result from the table; returns true when the session must stop. */
@@ -191,9 +238,14 @@ export class Session implements SessionHost {
     try {
       if (!(await this.#greet())) return
       while (!this.#closing) {
-        if (this.input.buffered === 0) this.flush()
+        if (this.#shutdownPending && !this.transaction?.sender) return this.#refuseForShutdown()
+        if (this.input.buffered === 0 || this.#out.length >= OUT_FLUSH) this.flush()
+        // A client that does not read its replies gets no more read from it until it does.
+        if (this.transport.backlogged && !(await this.#drained())) return
         // A line already buffered (pipelining) needs no deadline, timer or promise.
         const r = this.input.tryReadLine(this.settings.maxLineLength) ?? (await this.readLine())
+        // Closed while waiting (shutdown): what arrived meanwhile is not answered.
+        if (this.#closing) return
         if (await this.#take(r)) return
       }
     } catch (err) {
@@ -211,8 +263,35 @@ export class Session implements SessionHost {
     }
     if (r.kind === 'eof') return true
     if (r.kind === 'too-long') await this.reply(500, ['Line too long'], '5.5.6')
-    else await this.#command(r.line)
+    else {
+      this.#inCommand = true
+      try {
+        await this.#command(r.line)
+      } finally {
+        this.#inCommand = false
+      }
+    }
     return false
+  }
+
+  /**
+   * Waits for the client to read the replies written so far. False when the session must end:
+   * the input ended (client gone, or the server's shutdown deadline), or the client read
+   * nothing for a whole command timeout (it is then not worth a reply).
+   */
+  #drained(): Promise<boolean> {
+    return new Promise((resolve) => {
+      let cancelEnd = noop
+      const finish = (ok: boolean, timedOut?: boolean) => {
+        clearTimeout(timer)
+        cancelEnd()
+        if (timedOut) this.#silent = true
+        resolve(ok)
+      }
+      const timer = setTimeout(finish, this.settings.commandTimeout, false, true)
+      cancelEnd = this.input.onEnd(() => finish(false))
+      void (this.transport.drained?.() ?? Promise.resolve()).then(() => finish(true))
+    })
   }
 
   #crashed(err: unknown): void {
@@ -221,6 +300,16 @@ export class Session implements SessionHost {
   }
 
   async #greet(): Promise<boolean> {
+    // The greeting counts as a command: a shutdown meanwhile is answered after it.
+    this.#inCommand = true
+    try {
+      return await this.#greeting()
+    } finally {
+      this.#inCommand = false
+    }
+  }
+
+  async #greeting(): Promise<boolean> {
     const pre = await this.first('pre-connection', this)
     if (await this.replyFor('pre-connection', pre)) return false
     const r = await this.first('connect', this)
@@ -284,6 +373,17 @@ export class Session implements SessionHost {
     if (!m) return this.#unrecognized(line.split(/\s/, 1)[0] ?? '', line)
     const verb = m[1]!.toUpperCase()
     const arg = (m[2] ?? '').trim()
+    this.#verb = verb
+    if (verb !== 'BDAT') this.bdatRefusal = undefined
+    if (JUNK_VERBS.has(verb) && ++this.#junkCount > this.settings.maxJunkCommands) {
+      await this.reply(
+        421,
+        [`${this.settings.me} Too many commands without mail, closing connection`],
+        '4.7.0',
+      )
+      this.close()
+      return
+    }
     if (HTTP_VERBS.has(verb) && /\bHTTP\/\d/.test(arg)) {
       // Cross-protocol: a browser or proxy talking HTTP to the SMTP port.
       await this.reply(421, [`${this.settings.me} HTTP requests not allowed`], '4.7.0')
@@ -307,11 +407,17 @@ export class Session implements SessionHost {
         await this.resetTransaction()
         return this.reply(250, ['OK'], '2.0.0')
       case 'NOOP':
+        if (await this.syncViolation()) return
         return this.#simple('noop', await this.first('noop', this))
       case 'QUIT':
         return this.#quit()
       case 'VRFY':
+        if (await this.syncViolation()) return
         return this.#simple('vrfy', await this.first('vrfy', this, arg))
+      case 'EXPN':
+        // Unknown to the engine (a plugin may add it), but a sync point all the same.
+        if (await this.syncViolation()) return
+        break
       case 'HELP':
         return this.#help(arg)
       case 'STARTTLS':
@@ -325,18 +431,23 @@ export class Session implements SessionHost {
     return this.#unrecognized(verb.toLowerCase(), arg)
   }
 
-  /** NOOP and VRFY: a code without its own entry (OK for NOOP) answers like DECLINED. */
+  /**
+   * NOOP and VRFY: a code without its own entry (OK for NOOP) answers like DECLINED. VRFY DENY
+   * also ends the transaction, as qpsmtpd's does.
+   */
   async #simple(hook: 'noop' | 'vrfy', r: HookResult): Promise<void> {
     if (r.code === DONE) return
     await this.replyFor(hook, mapReply(hook, r) ? r : { ...r, code: DECLINED })
+    if (hook === 'vrfy' && r.code === DENY) await this.resetTransaction()
   }
 
   async #unrecognized(verb: string, rest: string): Promise<void> {
     this.#unknownCount++
     const r = await this.first('unrecognized_command', this, verb, rest)
     if (r.code === DONE) return
-    if (!(await this.replyFor('unrecognized_command', r)))
-      await this.reply(500, ['Unrecognized command'], '5.5.1')
+    // A refusal has its own reply (and only that one); anything else gets the plain 500.
+    if (mapReply('unrecognized_command', r)) await this.replyFor('unrecognized_command', r)
+    else await this.reply(500, ['Unrecognized command'], '5.5.1')
     if (this.#unknownCount >= this.settings.maxUnrecognized && !this.#closing) {
       await this.reply(
         421,
@@ -378,7 +489,11 @@ export class Session implements SessionHost {
   async #help(arg: string): Promise<void> {
     const r = await this.first('help', this, arg)
     if (r.code === DONE) return
-    if (await this.replyFor('help', r)) return
+    // DENY has its own reply, and that is the only one.
+    if (r.code === DENY) {
+      await this.replyFor('help', r)
+      return
+    }
     const lines =
       r.code === OK && r.message.length
         ? r.message
@@ -425,8 +540,9 @@ export class Session implements SessionHost {
     // No signal handed out, nothing to abort (and no Error with a stack to build per session).
     this.#controller?.abort(new Error('session ended'))
     try {
-      await this.resetTransaction()
+      // qpsmtpd's order: disconnect still sees the transaction, then it is reset.
       await this.host.dispatcher.runNotify('disconnect', this)
+      await this.resetTransaction()
       await this.host.dispatcher.runNotify('post-connection', this)
     } catch (err) {
       this.log.error(`disconnect hooks failed: ${(err as Error).message}`)
@@ -439,15 +555,27 @@ export class Session implements SessionHost {
     }
   }
 
-  /** For shutdown: refuse further work politely if idle. */
+  /**
+   * For shutdown: an idle session gets 421 now. A command in progress (a hook in flight) is
+   * answered first, and a transaction (MAIL accepted) may finish: the 421 follows its end. The
+   * server's deadline cuts off what is still open (it ends the input).
+   */
   async shutdown(): Promise<void> {
-    if (this.busy || this.#closing) return
-    await this.reply(421, [`${this.settings.me} Service shutting down, try again later`], '4.3.2')
-    this.close()
-    this.flush()
+    if (this.#closing) return
+    this.#shutdownPending = true
+    if (this.busy || this.#inCommand || this.transaction?.sender) return
+    this.#refuseForShutdown()
     this.input.end()
   }
+
+  #refuseForShutdown(): void {
+    this.#out += formatReply(421, [`${this.settings.me} Service shutting down, try again later`], '4.3.2')
+    this.close()
+    this.flush()
+  }
 }
+
+function noop(): void {}
 
 /** NUL, CR or LF in a command line (one pass instead of three `includes`). */
 function hasBadByte(line: Buffer): boolean {

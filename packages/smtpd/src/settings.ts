@@ -5,6 +5,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import type { ConfigDir } from '@postern/core'
+import { defaultSpoolDir } from './spool-dir.js'
 
 export interface Settings {
   /** Host name used in the banner, Received and Authentication-Results (`me`). */
@@ -33,9 +34,12 @@ export interface Settings {
   maxConnections: number
   /** Connections from one IP (`max_connections_per_ip`). */
   maxConnectionsPerIp: number
-  /** Where message bodies are spooled (`spool_dir`). */
+  /** Where message bodies are spooled (`spool_dir`; default $TMPDIR/postern-spool-<uid>, checked at start). */
   spoolDir: string
-  /** Messages up to this size stay in memory; bigger ones go to the spool file (`spool_threshold`). */
+  /**
+   * Bytes of a message kept in a bounded memory buffer; a bigger message goes to a spool file as
+   * it arrives (`spool_threshold`, 64 KiB; 0 puts every message on disk).
+   */
   spoolThreshold: number
   /** `reject` (550 5.5.2 after DATA) or `normalize` (turn bare CR/LF into CRLF) (`bare_lf`). */
   bareLf: 'reject' | 'normalize'
@@ -56,6 +60,14 @@ export interface Settings {
   shutdownTimeout: number
   tlsCert: string | undefined
   tlsKey: string | undefined
+  // ---- protocol limits (junk commands) ----
+  /**
+   * NOOP, HELP, VRFY and RSET per connection before `421 4.7.0` and close
+   * (`max_junk_commands`, default 100; Postfix's smtpd_junk_command_limit). The count starts
+   * again after each accepted message.
+   */
+  maxJunkCommands: number
+  // ---- end protocol limits ----
 }
 
 function num(config: ConfigDir, name: string, fallback: number, min = 0): number {
@@ -92,7 +104,7 @@ export function readSettings(config: ConfigDir): Settings {
     dataRateWindow: num(config, 'data_rate_window', 30, 1) * 1000,
     maxConnections: num(config, 'max_connections', 5000, 1),
     maxConnectionsPerIp: num(config, 'max_connections_per_ip', 50, 1),
-    spoolDir: resolve(config.get('spool_dir')) ?? path.join(os.tmpdir(), 'postern-spool'),
+    spoolDir: resolve(config.get('spool_dir')) ?? defaultSpoolDir(),
     spoolThreshold: num(config, 'spool_threshold', 65_536),
     bareLf: oneOf(config, 'bare_lf', ['reject', 'normalize'] as const, 'reject'),
     authPlaintext: config.get('auth_allow_plaintext', '0') === '1',
@@ -108,5 +120,8 @@ export function readSettings(config: ConfigDir): Settings {
     shutdownTimeout: num(config, 'shutdown_timeout', 30) * 1000,
     tlsCert: resolve(config.get('tls_cert')),
     tlsKey: resolve(config.get('tls_key')),
+    // ---- protocol limits (junk commands) ----
+    maxJunkCommands: num(config, 'max_junk_commands', 100, 1),
+    // ---- end protocol limits ----
   }
 }

@@ -8,6 +8,7 @@ import type { Connection, TlsInfo } from '@postern/core'
 import { InputReader } from './input.js'
 import type { ServerTls } from './server-tls.js'
 import type { Transport } from './transport.js'
+import { whenDrained } from './when-drained.js'
 
 export function tlsInfo(s: TLSSocket): TlsInfo {
   const cert = s.getPeerCertificate()
@@ -19,6 +20,9 @@ export function tlsInfo(s: TLSSocket): TlsInfo {
     ...(peerName ? { peerName } : {}),
   }
 }
+
+/** Unsent reply bytes above which the session stops taking commands (see `backlogged`). */
+const WRITE_HIGH_WATER = 64 * 1024
 
 export class SocketTransport implements Transport {
   #socket: Socket
@@ -74,6 +78,17 @@ export class SocketTransport implements Transport {
 
   write(data: string): void {
     if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(data)
+  }
+
+  /** The client is not reading its replies: more than 64 KiB wait in the socket's buffer. */
+  get backlogged(): boolean {
+    const s = this.#socket
+    // writableNeedDrain: a 'drain' event is due, which `drained()` waits for.
+    return !s.destroyed && s.writableNeedDrain && s.writableLength > WRITE_HIGH_WATER
+  }
+
+  drained(): Promise<void> {
+    return whenDrained(this.#socket)
   }
 
   close(): void {

@@ -1,13 +1,17 @@
 /**
- * Where a message's bytes go during DATA. Small messages stay in memory (up to
- * `spool_threshold`); bigger ones spill to a file in `spool_dir`, written as they arrive, so
- * memory per session stays bounded whatever the size. The result is a replayable MessageBody.
+ * Where a message's bytes go during DATA. The first `spool_threshold` bytes (64 KiB by default)
+ * are a bounded buffer in memory: most mail is smaller and never touches the disk. A message that
+ * outgrows it spills to a file in `spool_dir`, written as it arrives, so memory per session
+ * stays bounded whatever the size (`spool_threshold 0`: every message goes to a file). The result
+ * is a replayable MessageBody.
  */
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import type { Header, MessageBody } from '@postern/core'
+import { ensureSpoolDir, SPOOL_PREFIX } from './spool-dir.js'
+import { whenDrained } from './when-drained.js'
 
 let counter = 0
 /** Spool dirs made by this process (mkdir per message cost a syscall and an lstat). */
@@ -62,29 +66,21 @@ export class SpoolWriter {
 
   /** Resolves once the spool file has written its queue (at once if nothing is queued). */
   drained(): Promise<void> {
-    const f = this.#file
-    if (!f?.writableNeedDrain) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = () => {
-        f.off('drain', done)
-        f.off('close', done)
-        resolve()
-      }
-      f.once('drain', done)
-      // A failed write closes the stream without a drain; finish() reports the error.
-      f.once('close', done)
-    })
+    // A failed write closes the stream without a drain; finish() reports the error.
+    return this.#file ? whenDrained(this.#file) : Promise.resolve()
   }
 
   #openFile(): void {
     if (!madeDirs.has(this.dir)) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+      ensureSpoolDir(this.dir)
       madeDirs.add(this.dir)
     }
-    this.#path = path.join(this.dir, `${Date.now()}.${process.pid}.${++counter}.${this.id}`)
+    // The pid lets a later start tell a crashed process's orphans from a live one's files.
+    this.#path = path.join(this.dir, `${SPOOL_PREFIX}${process.pid}.${Date.now()}.${++counter}.${this.id}`)
     // 256 KiB queued before the reader waits: the socket's own buffer then holds the rest,
-    // so a big message costs bounded memory whatever the disk's speed.
-    this.#file = createWriteStream(this.#path, { mode: 0o600, highWaterMark: SPOOL_BUFFER })
+    // so a big message costs bounded memory whatever the disk's speed. `wx`: a file (or a
+    // symlink) someone put in our place is an error, never followed or overwritten.
+    this.#file = createWriteStream(this.#path, { flags: 'wx', mode: 0o600, highWaterMark: SPOOL_BUFFER })
     this.#file.on('error', (err: NodeJS.ErrnoException) => {
       this.#error = err
       // The spool dir went away: make it again for the next message.

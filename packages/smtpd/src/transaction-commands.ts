@@ -3,7 +3,16 @@
  * (trace headers, data_post, queue). The 250 after the message is sent only when a queue plugin
  * said OK; with no queue plugin, or a failing one, the client hears 451 and keeps the mail.
  */
-import { Address, type AddressError, DONE, type HookResult, isDenial, OK, Transaction } from '@postern/core'
+import {
+  Address,
+  type AddressError,
+  DONE,
+  type HookResult,
+  isDenial,
+  OK,
+  type ReceivedInfo,
+  Transaction,
+} from '@postern/core'
 import { type MessageSink, receiveMessage } from './message-receiver.js'
 import { parsePathArgs } from './params.js'
 import type { Session } from './session.js'
@@ -33,6 +42,8 @@ export async function mailCommand(s: Session, arg: string): Promise<void> {
   }
   if (params.has('smtputf8') && params.get('smtputf8') !== '')
     return s.reply(501, ['SMTPUTF8 takes no value'], '5.5.4')
+  // A transaction whose MAIL a plugin answered itself (DONE) ends here, for its plugins too.
+  await s.resetTransaction()
   const tx = new Transaction(s.connection.id)
   s.transaction = tx
   for (const [k, v] of params) tx.mailParams.set(k, v)
@@ -52,8 +63,7 @@ export async function mailCommand(s: Session, arg: string): Promise<void> {
   const r = await s.first('mail', s, sender, params)
   if (r.code === DONE) return
   if (isDenial(r.code)) {
-    await s.replyFor('mail', r)
-    s.transaction = undefined
+    if (!(await s.replyFor('mail', r))) await s.resetTransaction()
     return
   }
   tx.sender = sender
@@ -68,7 +78,10 @@ export async function rcptCommand(s: Session, arg: string): Promise<void> {
   const tx = s.transaction
   if (!tx?.sender) return s.reply(503, ['MAIL first'], '5.5.1')
   if (s.usedBdat) return s.reply(503, ['RCPT after BDAT'], '5.5.1')
-  if (tx.recipients.length >= s.settings.maxRecipients) return s.reply(452, ['Too many recipients'], '4.5.3')
+  // Not an error of the client's (RFC 5321 §4.5.3.1.10: it sends the rest in another transaction),
+  // so these do not count toward max_errors: 1,050 recipients keep the 1,000 accepted.
+  if (tx.recipients.length >= s.settings.maxRecipients)
+    return s.replyNotCounted(452, ['Too many recipients'], '4.5.3')
   const parsed = parsePathArgs(arg, 'to:')
   if (!parsed.ok) return s.reply(501, [parsed.reply], '5.5.4')
   const { params } = parsed.value
@@ -161,6 +174,13 @@ export async function bdatCommand(s: Session, arg: string): Promise<void> {
 }
 
 async function bdatChunk(s: Session, size: number, last: boolean): Promise<void> {
+  const failed = s.bdatRefusal
+  if (failed && !s.bdat) {
+    // RFC 3030 §3: after a refused chunk, chunks already pipelined are read and discarded.
+    if (!(await drain(s, size))) return
+    if (last) s.bdatRefusal = undefined
+    return s.reply(failed.code, [failed.text], failed.enhanced)
+  }
   let sink = s.bdat
   if (!sink) {
     // The first chunk of a transaction: the same checks as DATA. A refused chunk is still read.
@@ -181,8 +201,18 @@ async function bdatChunk(s: Session, size: number, last: boolean): Promise<void>
     s.bdat = undefined
     return
   }
-  if (!last) return s.reply(250, [`${size} octets received`], '2.0.0')
+  if (!last) {
+    const over = sink.overLimit()
+    if (!over) return s.reply(250, [`${size} octets received`], '2.0.0')
+    // Over the size limit: the transaction has failed; later chunks get the same answer.
+    s.bdat = undefined
+    await sink.discard()
+    await s.resetTransaction()
+    if (!s.closing) s.bdatRefusal = over
+    return s.reply(over.code, [over.text], over.enhanced)
+  }
   s.bdat = undefined
+  if (!(await sink.end())) return
   await finishMessage(s, sink)
 }
 
@@ -230,7 +260,7 @@ async function finishMessage(s: Session, sink: MessageSink): Promise<void> {
     return
   }
   await s.host.dispatcher.runNotify('data_post_headers', s)
-  addTraceHeaders(s)
+  await addTraceHeaders(s)
   if (await s.applyDeferred('data_post')) return
   const post = await s.first('data_post', s)
   if (post.code === DONE) return s.resetTransaction()
@@ -241,15 +271,25 @@ async function finishMessage(s: Session, sink: MessageSink): Promise<void> {
   await queue(s)
 }
 
-function addTraceHeaders(s: Session): void {
+async function addTraceHeaders(s: Session): Promise<void> {
   const tx = s.transaction!
   const header = tx.header
   if (!header) return
   if (s.settings.authServId) addAuthenticationResults(header, s.connection, s.settings.authServId)
-  header.add(
-    'Received',
-    receivedValue(s.connection, tx, s.settings.me, protocolName(s.connection, tx.mailParams.has('smtputf8'))),
-  )
+  const { connection } = s
+  const protocol = protocolName(connection, tx.mailParams.has('smtputf8'))
+  const ours = receivedValue(connection, tx, s.settings.me, protocol)
+  const info: ReceivedInfo = {
+    protocol,
+    ...(connection.tls ? { tls: `${connection.tls.protocol} ${connection.tls.cipher}` } : {}),
+    ...(connection.auth ? { auth: connection.auth.user } : {}),
+  }
+  // received_line (qpsmtpd): a plugin may rewrite or replace the value.
+  const value = await s.host.dispatcher.runReduce('received_line', s, ours, info)
+  if (value !== ours && !isHeaderValue(value)) {
+    s.log.error('received_line returned a value that is not a valid header value; using ours')
+    header.add('Received', ours)
+  } else header.add('Received', value)
 }
 
 async function queue(s: Session): Promise<void> {
@@ -257,11 +297,23 @@ async function queue(s: Session): Promise<void> {
   if (pre.code === DONE) return s.resetTransaction()
   const r: HookResult = await s.first('queue', s)
   if (r.code !== DONE) await s.replyFor('queue', r)
-  if (r.code === OK) s.log.info(`queued by ${r.plugin}`)
+  if (r.code === OK) {
+    s.log.info(`queued by ${r.plugin}`)
+    s.messageAccepted()
+  }
   await s.host.dispatcher.runNotify('queue_post', s, {
     code: r.code,
     message: r.message,
     ...(r.plugin ? { plugin: r.plugin } : {}),
   })
   await s.resetTransaction()
+}
+
+/**
+ * A header value a plugin may hand us: not empty, no NUL, and every line end a CRLF followed by
+ * folding white space (anything else would start a new header or break the message).
+ */
+function isHeaderValue(value: string): boolean {
+  if (!value.trim() || value.includes('\0')) return false
+  return !/\r(?!\n[ \t])|(?<!\r)\n/.test(value)
 }

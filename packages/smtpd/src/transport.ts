@@ -8,6 +8,13 @@ export interface Transport {
   write(data: string): void
   /** Ends the connection after pending output is written. */
   close(): void
+  /**
+   * Replies are piling up unread (a client that sends and never reads): the session stops
+   * taking commands until `drained()` resolves. Absent: never backlogged.
+   */
+  readonly backlogged?: boolean
+  /** Resolves once the written replies have gone out (or the connection is gone). */
+  drained?(): Promise<void>
   /** Pauses and resumes reading (backpressure from the input buffer). */
   pause(): void
   resume(): void

@@ -59,16 +59,19 @@ describe('AUTH', () => {
     )
   })
 
-  it('cancel, malformed input, control characters, wrong authzid, and inside a transaction', async () => {
+  it('cancel, malformed input, control characters, a foreign authzid (535), and inside a transaction', async () => {
     const s = await ready()
     await s.command('EHLO c')
     await s.command('AUTH PLAIN')
     expect(await s.command('*')).toBe('501 5.0.0 Authentication cancelled')
     expect(await s.command('AUTH PLAIN !!!')).toBe('501 5.5.2 Malformed authentication response')
     expect(await s.command(`AUTH PLAIN ${b64('\0bob\r\nX-Evil: 1\0pw')}`)).toBe('501 5.5.2 Invalid user name')
+    // RFC 4616 §2 / RFC 4954 §6: an authorization identity we do not allow fails the
+    // authentication (535 5.7.8); no auth hook is asked.
     expect(await s.command(`AUTH PLAIN ${b64('admin\0alice\0pw')}`)).toBe(
-      '501 5.5.2 Malformed authentication response',
+      '535 5.7.8 PLAIN authentication failed for alice from 192.0.2.1',
     )
+    expect(s.connection.auth).toBeUndefined()
     expect(await s.command('AUTH GSSAPI')).toBe('504 5.5.4 Unrecognized authentication type')
     await s.command('MAIL FROM:<a@example.org>')
     expect(await s.command(`AUTH PLAIN ${b64('\0alice\0pw')}`)).toBe(

@@ -1,54 +1,30 @@
-import { execFile } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import {
   cliPath,
+  freePort,
   RawClient,
-  type Running,
   repoRoot,
   requirePeer,
   startPostern,
+  startProcess,
   tempDir,
+  waitForTcp,
 } from '@postern/test-peers'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { localConfig, postern, run, useSites } from './cli-helpers.js'
 import { maildirMessages } from './socket-helpers.js'
 
-const run = promisify(execFile)
 const swaks = requirePeer('swaks')
+const { site, procs } = useSites()
 
-let dirs: string[] = []
-let procs: Running[] = []
-afterEach(async () => {
-  for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')
-  procs = []
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  dirs = []
-})
-
-function site(): string {
-  const d = tempDir('cli')
-  dirs.push(d)
-  return d
-}
-
-/** A config dir with a local accept-all plugin and queue/maildir. */
-function localConfig(dir: string, extra: Record<string, string> = {}): string {
-  const cfg = path.join(dir, 'config')
-  const files: Record<string, string> = {
-    'accept.mjs':
-      "export default { name: 'accept_all', core: '^1.0.0', hooks: { rcpt: () => ({ code: 900 }) } }\n",
-    plugins: `./accept.mjs\nqueue/maildir ${path.join(dir, 'Maildir')}\n`,
-    me: 'cli.test.example\n',
-    spool_dir: `${path.join(dir, 'spool')}\n`,
-    ...extra,
+/** Polls (up to ~5 s) until `check` holds; returns whether it did. */
+async function until(check: () => Promise<boolean> | boolean): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return true
+    await new Promise((r) => setTimeout(r, 50))
   }
-  for (const [k, v] of Object.entries(files)) {
-    const f = path.join(cfg, k)
-    mkdirSync(path.dirname(f), { recursive: true })
-    writeFileSync(f, v)
-  }
-  return cfg
+  return check()
 }
 
 describe('the postern CLI', () => {
@@ -112,6 +88,27 @@ describe('the postern CLI', () => {
     expect((r as { code: number }).code).toBe(1)
     expect((r as { stdout: string }).stdout).toMatch(
       /no: plugin \.\/future\.mjs requires @postern\/core \^9\.0\.0, but the running core is 1\./,
+    )
+  })
+
+  it('plugins lists the hooks of the compatible plugins when another one is incompatible', async () => {
+    const dir = site()
+    const cfg = localConfig(dir)
+    writeFileSync(
+      path.join(cfg, 'future.mjs'),
+      "export default { name: 'future', core: '^9.0.0', hooks: { noop: () => undefined } }\n",
+    )
+    writeFileSync(path.join(cfg, 'plugins'), './accept.mjs\n./future.mjs\nnoop_counter:2 3\n')
+    const r = await postern(['plugins', '--config', cfg])
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines[2]).toMatch(/^\.\/accept\.mjs\s+\(local\)\s+-\s+\^1\.0\.0\s+yes\s+rcpt$/)
+    expect(lines[3]).toMatch(
+      /^\.\/future\.mjs\s+\(local\)\s+-\s+\^9\.0\.0\s+no: plugin \.\/future\.mjs requires/,
+    )
+    expect(lines[3]).not.toMatch(/noop$/)
+    expect(lines[4]).toMatch(
+      /^noop_counter:2\s+@postern\/noop-counter\s+1\.\d+\.\d+\s+\^1\.0\.0\s+yes\s+\S*noop\S*$/,
     )
   })
 
@@ -207,17 +204,117 @@ describe('the postern CLI', () => {
     expect(await old.command('NOOP')).toBe('250 2.0.0 OK')
   })
 
+  it('SIGHUP reloads plugins: new connections get the new list, an open one keeps the old', async () => {
+    const dir = site()
+    const cfg = localConfig(dir)
+    const p = await startPostern(['--config', cfg, '--listen', '127.0.0.1:0'])
+    procs.push(p)
+    const old = await RawClient.open(p.port)
+    await old.reply()
+    expect(await old.command('EHLO old.example')).toMatch(/^250/)
+    // A plugin that was not loaded at start refuses this sender's recipients after the reload.
+    writeFileSync(path.join(cfg, 'badmailfrom'), 'spam@bad.example  Go away\n')
+    writeFileSync(
+      path.join(cfg, 'plugins'),
+      `check_badmailfrom\n./accept.mjs\nqueue/maildir ${path.join(dir, 'Maildir')}\n`,
+    )
+    const rcptReply = async (c: RawClient) => {
+      await c.command('MAIL FROM:<spam@bad.example>')
+      const reply = await c.command('RCPT TO:<b@example.com>')
+      await c.command('RSET')
+      return reply
+    }
+    p.child.kill('SIGHUP')
+    let fresh: string | undefined
+    expect(
+      await until(async () => {
+        const c = await RawClient.open(p.port)
+        await c.reply()
+        await c.command('EHLO new.example')
+        fresh = await rcptReply(c)
+        c.close()
+        return fresh?.startsWith('550') ?? false
+      }),
+    ).toBe(true)
+    expect(fresh).toBe('550 5.7.1 Go away')
+    // The connection opened before the reload still runs the plugins it started with.
+    expect(await rcptReply(old)).toBe('250 2.1.5 <b@example.com>, recipient ok')
+    expect(await old.command('NOOP')).toBe('250 2.0.0 OK')
+    old.close()
+  })
+
   it('--workers 2 serves from two processes on one port', async () => {
     const dir = site()
-    const p = await startPostern(['--config', localConfig(dir), '--listen', '127.0.0.1:0', '--workers', '2'])
+    const cfg = localConfig(dir, {
+      // VRFY answers with the pid of the worker that serves the connection.
+      'pid.mjs':
+        "export default { name: 'pid', core: '^1.0.0', hooks: { vrfy: () => ({ code: 900, message: 'pid ' + process.pid }) } }\n",
+      plugins: `./pid.mjs\n./accept.mjs\nqueue/maildir ${path.join(dir, 'Maildir')}\n`,
+    })
+    const p = await startPostern(['--config', cfg, '--listen', '127.0.0.1:0', '--workers', '2'])
     procs.push(p)
     expect(p.output()).toMatch(/\(2 workers\)/)
-    for (let i = 0; i < 4; i++) {
+    const pids = new Set<number>()
+    const open: RawClient[] = []
+    for (let i = 0; i < 10 && pids.size < 2; i++) {
       const c = await RawClient.open(p.port)
+      open.push(c)
       expect(await c.reply()).toMatch(/^220 /)
-      c.close()
+      const m = /^250 2\.1\.5 pid (\d+)$/.exec((await c.command('VRFY postmaster')) ?? '')
+      expect(m).not.toBeNull()
+      pids.add(Number(m![1]))
     }
+    expect(pids.size).toBe(2)
+    expect(pids.has(p.child.pid!)).toBe(false)
+    for (const c of open) c.close()
     p.child.kill('SIGTERM')
     expect(await p.exited).toBe(0)
+  })
+
+  it('resolves plugins from the node_modules above the config dir, run from elsewhere', async () => {
+    const dir = site()
+    // dir/node_modules/postern-plugin-fake-vrfy, dir/site/config naming it as fake_vrfy.
+    const pkg = path.join(dir, 'node_modules', 'postern-plugin-fake-vrfy')
+    mkdirSync(pkg, { recursive: true })
+    writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({
+        name: 'postern-plugin-fake-vrfy',
+        version: '3.2.1',
+        type: 'module',
+        main: 'index.js',
+        peerDependencies: { '@postern/core': '^1.0.0' },
+      }),
+    )
+    writeFileSync(
+      path.join(pkg, 'index.js'),
+      "export default { name: 'fake_vrfy', core: '^1.0.0', hooks: { vrfy: () => ({ code: 900, message: 'found above the config dir' }) } }\n",
+    )
+    const cfg = path.join(dir, 'site', 'config')
+    mkdirSync(cfg, { recursive: true })
+    writeFileSync(path.join(cfg, 'plugins'), 'fake_vrfy\n')
+    writeFileSync(path.join(cfg, 'spool_dir'), `${path.join(dir, 'spool')}\n`)
+    const elsewhere = tempDir('cli-cwd')
+    const port = await freePort()
+    const server = await startProcess({
+      name: 'postern-elsewhere',
+      command: process.execPath,
+      args: [cliPath, '--config', cfg, '--listen', `127.0.0.1:${port}`],
+      dir: elsewhere,
+      ready: () => waitForTcp(port),
+    })
+    try {
+      const c = await RawClient.open(port)
+      expect(await c.reply()).toMatch(/^220 /)
+      expect(await c.command('VRFY someone')).toBe('250 2.1.5 found above the config dir')
+      c.close()
+      const listed = await run(process.execPath, [cliPath, 'plugins', '--config', cfg], { cwd: elsewhere })
+      expect(listed.stdout).toMatch(
+        /^fake_vrfy\s+postern-plugin-fake-vrfy\s+3\.2\.1\s+\^1\.0\.0\s+yes\s+vrfy$/m,
+      )
+    } finally {
+      await server.stop()
+      rmSync(elsewhere, { recursive: true, force: true })
+    }
   })
 })

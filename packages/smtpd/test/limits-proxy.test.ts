@@ -49,6 +49,12 @@ function openFrom(localAddress: string): Promise<RawClient> {
   return RawClient.open(port, localAddress)
 }
 
+/** Waits (polling, up to ~10 s) for the server's state to match. */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+  expect(check()).toBe(true)
+}
+
 describe('connection limits and the PROXY protocol', () => {
   it('refuses connections over max_connections_per_ip with 421 4.7.0', async () => {
     const open = [await openFrom('127.0.0.1'), await openFrom('127.0.0.1'), await openFrom('127.0.0.1')]
@@ -82,6 +88,37 @@ describe('connection limits and the PROXY protocol', () => {
     await c.command('HELO v2.example')
     expect(seen.at(-1)).toBe('198.51.100.9:50000')
     c.close()
+  })
+
+  it('counts clients behind a listed proxy by the address in their PROXY header', async () => {
+    const viaProxy = async (client: string, port = 40000) => {
+      const c = await openFrom('127.0.0.2')
+      c.write(`PROXY TCP4 ${client} 127.0.0.1 ${port} 25\r\n`)
+      return c
+    }
+    // Five clients through one proxy: over the per-IP limit of 3 for the proxy, but each its own bucket.
+    const many = await Promise.all(
+      ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5'].map((ip) => viaProxy(ip)),
+    )
+    for (const c of many) expect(await c.reply()).toMatch(/^220 /)
+    // One client's fourth connection through the proxy is over its limit.
+    const same = [
+      await viaProxy('198.51.100.77', 1),
+      await viaProxy('198.51.100.77', 2),
+      await viaProxy('198.51.100.77', 3),
+    ]
+    for (const c of same) expect(await c.reply()).toMatch(/^220 /)
+    const fourth = await viaProxy('198.51.100.77', 4)
+    expect(await fourth.reply()).toMatch(/^421 4\.7\.0 .*Too many connections from your host/)
+    expect(await fourth.reply()).toBeUndefined()
+    // A connection that ends frees its slot for the same client.
+    const first = same.shift()!
+    expect(await first.command('QUIT')).toMatch(/^221 /)
+    await until(() => server.sessionCount === many.length + same.length)
+    const again = await viaProxy('198.51.100.77', 5)
+    expect(await again.reply()).toMatch(/^220 /)
+    for (const c of [...many, ...same, again]) c.close()
+    await until(() => server.sessionCount === 0)
   })
 
   it('drops a listed proxy that sends no valid header', async () => {

@@ -244,3 +244,82 @@ describe('attacks on a real socket', () => {
     c.close()
   })
 })
+
+describe('embedding: createServer({ config, plugins }) without pluginLines', () => {
+  const policy = definePlugin({
+    name: 'embedded_policy',
+    core: '^1.0.0',
+    hooks: {
+      rcpt: (_ctx, rcpt) => (rcpt.host === 'example.com' ? { code: 900 } : undefined),
+      vrfy: () => ({ code: 900, message: 'embedded policy' }),
+    },
+  })
+  const queued: string[] = []
+  const memoryQueue = definePlugin({
+    name: 'memory_queue',
+    core: '^1.0.0',
+    hooks: {
+      vrfy: () => ({ code: 900, message: 'memory queue' }),
+      queue: (ctx) => {
+        queued.push(ctx.transaction.header?.get('Subject') ?? '')
+        return { code: 900, message: 'Kept in memory' }
+      },
+    },
+  })
+
+  async function send(p: number, subject: string): Promise<{ vrfy?: string; rcpt?: string; end?: string }> {
+    const c = await RawClient.open(p)
+    await c.reply()
+    await c.command('EHLO embed.example')
+    const vrfy = await c.command('VRFY someone')
+    await c.command('MAIL FROM:<a@example.org>')
+    const rcpt = await c.command('RCPT TO:<b@example.com>')
+    await c.command('DATA')
+    const end = await c.command(`Subject: ${subject}\r\n\r\nhi\r\n.`)
+    c.close()
+    return { vrfy, rcpt, end }
+  }
+
+  it('config/plugins picks plugins given in code by name, next to installed ones', async () => {
+    const box2 = path.join(dir, 'EmbedMaildir')
+    const s = createServer({
+      config: configDir({ me: 'embed.example\n', plugins: `embedded_policy\nqueue/maildir ${box2}\n` }),
+      plugins: [policy, memoryQueue],
+      listen: ['127.0.0.1:0'],
+    })
+    try {
+      const [addr] = await s.listen()
+      expect(s.host.plugins.map((p) => p.instance)).toEqual(['embedded_policy', 'queue/maildir'])
+      const r = await send(addr!.port, 'named in config')
+      expect(r).toMatchObject({
+        vrfy: '250 2.1.5 embedded policy',
+        rcpt: '250 2.1.5 <b@example.com>, recipient ok',
+      })
+      expect(r.end).toMatch(/^250 2\.0\.0 Queued as /)
+      expect(maildirMessages(box2)[0]).toContain('Subject: named in config')
+    } finally {
+      await s.close(1000)
+    }
+  })
+
+  it('without config/plugins, the plugins given run in the order given', async () => {
+    const s = createServer({
+      config: configDir({ me: 'embed.example\n', spool_dir: `${path.join(dir, 'spool')}\n` }),
+      plugins: [memoryQueue, policy],
+      listen: ['127.0.0.1:0'],
+    })
+    try {
+      const [addr] = await s.listen()
+      expect(s.host.plugins.map((p) => p.instance)).toEqual(['memory_queue', 'embedded_policy'])
+      const r = await send(addr!.port, 'no plugins file')
+      expect(r).toEqual({
+        vrfy: '250 2.1.5 memory queue',
+        rcpt: '250 2.1.5 <b@example.com>, recipient ok',
+        end: '250 2.0.0 Kept in memory',
+      })
+      expect(queued).toContain('no plugins file')
+    } finally {
+      await s.close(1000)
+    }
+  })
+})

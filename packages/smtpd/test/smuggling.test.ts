@@ -98,6 +98,38 @@ describe('SMTP smuggling: no variant ends DATA early', () => {
   })
 })
 
+describe('PIPELINING sync points (RFC 2920 §3.1)', () => {
+  it.each([
+    ['NOOP', 'NOOP\r\nMAIL FROM:<a@example.org>\r\n'],
+    ['VRFY', 'VRFY bob\r\nRSET\r\n'],
+    ['EXPN', 'EXPN staff\r\nNOOP\r\n'],
+    ['EHLO', 'EHLO c\r\nMAIL FROM:<a@example.org>\r\n'],
+  ])('a command pipelined after %s: 554 5.5.0 and close', async (_verb, wire) => {
+    e = await engine()
+    const s = await e.open()
+    await s.greeting
+    await s.command('HELO c')
+    s.send(wire)
+    expect(await s.reply()).toBe('554 5.5.0 Error: SMTP protocol synchronization')
+    await s.ended
+    expect(s.pending()).toEqual([])
+  })
+
+  it('a group that ends with NOOP or VRFY is fine', async () => {
+    e = await engine()
+    const s = await e.open()
+    await s.greeting
+    await s.command('EHLO c')
+    s.send('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nNOOP\r\n')
+    expect(await s.reply()).toMatch(/^250 2\.1\.0 /)
+    expect(await s.reply()).toMatch(/^250 2\.1\.5 /)
+    expect(await s.reply()).toBe('250 2.0.0 OK')
+    s.send('RSET\r\nVRFY bob\r\n')
+    expect(await s.reply()).toBe('250 2.0.0 OK')
+    expect(await s.reply()).toMatch(/^252 2\.5\.2 /)
+  })
+})
+
 describe('CHUNKING (BDAT, RFC 3030)', () => {
   it('receives chunks and queues at LAST, pipelined', async () => {
     e = await engine()

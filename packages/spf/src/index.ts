@@ -10,6 +10,7 @@ import {
   appendAuthResult,
   type Connection,
   definePlugin,
+  immunity,
   isSpecialRecipient,
   lookupDomain,
   NOTE,
@@ -147,8 +148,9 @@ export default definePlugin({
         if (!ctx.isImmune()) void startMail(ctx)
       },
       async rcpt(ctx, recipient) {
-        if (ctx.isImmune()) {
-          ctx.log.result('skip', 'immune (relay client or whitelisted)')
+        const immune = immunity(ctx.connection, ctx.transaction, recipient)
+        if (immune) {
+          ctx.log.result('skip', `immune (${immune})`)
           return
         }
         const outcome = await collect(ctx)

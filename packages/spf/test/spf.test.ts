@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { DECLINED, DENY, DENYSOFT, type HookResult } from '@postern/core'
+import { DECLINED, DENY, DENYSOFT, type HookResult, NOTE } from '@postern/core'
 import { TEST_DNS, useTestDns } from '@postern/test-peers'
 import {
   loadInstalled,
@@ -182,6 +182,20 @@ describe.skipIf(!peer)('spf against dnsmasq', () => {
     expect(relay.result.code).toBe(DECLINED)
     expect(relay.outcome).toBeUndefined()
     expect(relay.tx.header!.has('Received-SPF')).toBe(false)
+  })
+
+  it('lets recipients a whitelist marked through an SPF fail, and refuses the others', async () => {
+    const harness = await load('reject 3')
+    const s = harness.session({ remoteIp: IP.foreign })
+    const tx = s.begin({ sender: `mallory@${D.mx}`, message: 'Subject: hi\n\nbody\n' })
+    await harness.first('mail', s, tx.sender!, new Map())
+    // The notes whitelist / whitelist_soft set: whitelistrcpt, and per_recipient host and sender.
+    for (const note of [NOTE.whitelistRcpt, NOTE.whitelistHost, NOTE.whitelistSender]) {
+      const rcpt = testAddress(`${note}@example.org`)
+      rcpt.notes.set(note, 1)
+      expect((await harness.first('rcpt', s, rcpt, new Map())).code, note).toBe(DECLINED)
+    }
+    expect((await harness.first('rcpt', s, testAddress('user@example.org'), new Map())).code).toBe(DENY)
   })
 
   it("accepts qpsmtpd's spf_deny argument", async () => {

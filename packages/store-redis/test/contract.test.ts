@@ -1,5 +1,5 @@
 import { type RedisPeer, startRedis } from '@postern/test-peers'
-import { storeContract } from '@postern/testing'
+import { storeContract } from '@postern/testing/vitest'
 import { RedisStore } from '../src/index.js'
 
 let redis: RedisPeer | undefined

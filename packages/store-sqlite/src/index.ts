@@ -1,1 +1,1 @@
-export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js'
+export { DEFAULT_BUSY_TIMEOUT, SqliteStore, type SqliteStoreOptions } from './sqlite-store.js'

@@ -6,15 +6,21 @@
  * any number of processes are all counted.
  *
  * better-sqlite3 is synchronous: every call blocks the event loop for the time of one indexed
- * statement (microseconds on a local disk). Do not put the file on a network filesystem: SQLite's
- * locking is not reliable there.
+ * statement (microseconds on a local disk). A call that finds the file locked by another
+ * process's write waits inside SQLite, so it blocks the whole process (every session) for up to
+ * the busy timeout, then throws SQLITE_BUSY, which plugins treat as "store down". Hence a short
+ * default: writes hold the lock for microseconds, so a second of waiting means something is wrong.
+ * Do not put the file on a network filesystem: SQLite's locking is not reliable there.
  */
 
 import type { Store, StoreEntry, StoreSetOptions } from '@postern/core'
 import Database from 'better-sqlite3'
 
 export interface SqliteStoreOptions {
-  /** How long a writer waits for another process's lock before failing, in ms. Default 5000. */
+  /**
+   * How long a call waits for another process's lock before failing with SQLITE_BUSY, in ms; the
+   * event loop is blocked meanwhile. Default 1000.
+   */
   busyTimeout?: number
   /** How often expired rows are deleted, in ms (0 = never; call `purgeExpired()` yourself). Default 600000. */
   purgeInterval?: number
@@ -28,12 +34,17 @@ interface Row {
   expires_at: number | null
 }
 
+/** ms a call waits for another process's write lock (blocking the event loop) before SQLITE_BUSY. */
+export const DEFAULT_BUSY_TIMEOUT = 1000
+
 /** Rows read per step of `scan`, so a scan holds no statement open while the caller awaits. */
 const SCAN_PAGE = 500
 const INTEGER = /^-?\d+$/
 
 export class SqliteStore implements Store {
   readonly path: string
+  /** The busy timeout in effect, in ms. */
+  readonly busyTimeout: number
   readonly #db: Database.Database
   readonly #timer: NodeJS.Timeout | undefined
   readonly #get: Database.Statement<[string, number], { value: string }>
@@ -53,7 +64,8 @@ export class SqliteStore implements Store {
     this.path = path
     this.#db = new Database(path)
     // The busy timeout first: switching to WAL needs a lock another process may hold.
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeout ?? 5000))}`)
+    this.busyTimeout = Math.max(0, Math.trunc(options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT))
+    this.#db.pragma(`busy_timeout = ${this.busyTimeout}`)
     if (path !== ':memory:') this.#db.pragma('journal_mode = WAL')
     // NORMAL is durable across process crashes in WAL mode; a power cut may lose the last writes,
     // which for greylisting and rate counters costs a retry at most.

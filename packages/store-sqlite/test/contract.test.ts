@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { tempDir } from '@postern/test-peers'
-import { storeContract } from '@postern/testing'
+import { storeContract } from '@postern/testing/vitest'
 import { SqliteStore } from '../src/index.js'
 
 // A real file (WAL and all), not `:memory:`.

@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 import { tempDir } from '@postern/test-peers'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SqliteStore } from '../src/index.js'
+import { DEFAULT_BUSY_TIMEOUT, SqliteStore } from '../src/index.js'
 
 const run = promisify(execFile)
 const pkgDir = path.resolve(import.meta.dirname, '..')
@@ -79,6 +79,28 @@ describe('SqliteStore', () => {
     for (const r of results) expect(Number(r.stdout.trim())).toBeLessThanOrEqual(900)
     expect(await s.get('shared')).toBe('900')
   }, 60_000)
+
+  it('fails with SQLITE_BUSY once the busy timeout is over while another connection holds the write lock', async () => {
+    const s = store({ busyTimeout: 50 })
+    expect(s.busyTimeout).toBe(50)
+    await s.set('k', 'before')
+    const other = new Database(file)
+    try {
+      other.exec('BEGIN IMMEDIATE') // another process's write in progress
+      await expect(s.set('k', 'during')).rejects.toMatchObject({ code: 'SQLITE_BUSY' })
+      expect(await s.get('k')).toBe('before') // WAL: reads go on meanwhile
+      other.exec('COMMIT')
+      await s.set('k', 'after')
+      expect(await s.get('k')).toBe('after')
+    } finally {
+      other.close()
+    }
+  })
+
+  it('waits 1000 ms by default', () => {
+    expect(store().busyTimeout).toBe(DEFAULT_BUSY_TIMEOUT)
+    expect(DEFAULT_BUSY_TIMEOUT).toBe(1000)
+  })
 
   it('refuses a table name that is not an identifier', () => {
     expect(() => new SqliteStore(':memory:', { table: 'x; DROP TABLE y' })).toThrow(/bad table name/)

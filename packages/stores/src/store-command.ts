@@ -194,7 +194,8 @@ export async function runStoreCommand(argv: readonly string[], io: StoreCommandI
             .join('  ')
             .trimEnd(),
         )
-      write(io.stderr, `${rows.length} ${rows.length === 1 ? 'entry' : 'entries'}`)
+      // A blank line between the table and the count (stderr, so a pipe gets the table alone).
+      write(io.stderr, `\n${rows.length} ${rows.length === 1 ? 'entry' : 'entries'}`)
       return 0
     }
     case 'clean': {

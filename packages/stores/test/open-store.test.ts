@@ -6,6 +6,7 @@ import { SqliteStore } from '@postern/store-sqlite'
 import { freePort, type RedisPeer, startRedis, tempDir } from '@postern/test-peers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore, StoreSpecError } from '../src/index.js'
+import { parseSqliteSpec } from '../src/open-store.js'
 
 let redis: RedisPeer | undefined
 const dir = tempDir('open-store')
@@ -34,6 +35,16 @@ describe('openStore', () => {
     await again.close()
   })
 
+  it('passes ?busy_timeout=MS to the SQLite store', async () => {
+    const s = await openStore('sqlite:busy.db?busy_timeout=250', { baseDir: dir })
+    expect((s as SqliteStore).path).toBe(path.join(dir, 'busy.db'))
+    expect((s as SqliteStore).busyTimeout).toBe(250)
+    await s.close()
+    const plain = await openStore('sqlite:busy.db', { baseDir: dir })
+    expect((plain as SqliteStore).busyTimeout).toBe(1000)
+    await plain.close()
+  })
+
   it('opens redis://… with its prefix', async (ctx) => {
     if (!redis) return ctx.skip('redis-server is not installed')
     const s = await openStore(`${redis.url}/3?prefix=site:`)
@@ -49,5 +60,34 @@ describe('openStore', () => {
     await expect(openStore(`redis://127.0.0.1:${port}`)).rejects.toThrow(/cannot connect/)
     await expect(openStore('mysql://x')).rejects.toBeInstanceOf(StoreSpecError)
     await expect(openStore('sqlite:')).rejects.toThrow(/needs a file path/)
+  })
+})
+
+describe('parseSqliteSpec', () => {
+  it('reads the path and the busy_timeout option', () => {
+    expect(parseSqliteSpec('sqlite:/var/lib/postern/state.db')).toEqual({
+      file: '/var/lib/postern/state.db',
+      busyTimeout: undefined,
+    })
+    expect(parseSqliteSpec('sqlite:///var/x.db?busy_timeout=0')).toEqual({
+      file: '/var/x.db',
+      busyTimeout: 0,
+    })
+    expect(parseSqliteSpec(' sqlite:state.db?busy_timeout=2500 ')).toEqual({
+      file: 'state.db',
+      busyTimeout: 2500,
+    })
+    // A `?` that starts no option list belongs to the path.
+    expect(parseSqliteSpec('sqlite:odd?name.db')).toEqual({ file: 'odd?name.db', busyTimeout: undefined })
+  })
+
+  it('refuses unknown options, bad values and a missing path', () => {
+    expect(() => parseSqliteSpec('sqlite:x.db?busy=5')).toThrow(/unknown sqlite store option "busy"/)
+    for (const bad of ['-1', '1.5', 'soon', ''])
+      expect(() => parseSqliteSpec(`sqlite:x.db?busy_timeout=${bad}`), bad).toThrow(
+        /busy_timeout must be milliseconds/,
+      )
+    expect(() => parseSqliteSpec('sqlite:?busy_timeout=5')).toThrow(/needs a file path/)
+    expect(() => parseSqliteSpec('sqlite:x.db?busy_timeout=5')).not.toThrow()
   })
 })

@@ -6,14 +6,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
-  Connection,
+  type Connection,
   createLogger,
   createPluginHost,
   type DnsResolver,
-  type EnhancedCode,
   type FirstHookName,
   type HookArgs,
   type HookResult,
+  isPluginDefinition,
   type LogEntry,
   type NotifyHookName,
   type PluginDefinition,
@@ -23,14 +23,10 @@ import {
   type ReduceValue,
   type SessionHost,
   type Store,
-  type Transaction,
 } from '@postern/core'
-import {
-  type TestConnectionInit,
-  type TestTransactionInit,
-  testConnection,
-  testTransaction,
-} from './models.js'
+import { type HookCallers, hookCallers } from './callers.js'
+import type { TestConnectionInit } from './models.js'
+import { type TestSession, testSession } from './test-session.js'
 
 /** Config files as an object: name → file text or lines. */
 export type ConfigFiles = Record<string, string | readonly string[]>
@@ -48,61 +44,18 @@ export function writeConfigDir(
   return dir
 }
 
-/** A session as the engine would give the dispatcher, recording what plugins wrote. */
-export interface TestSession extends SessionHost {
-  readonly connection: Connection
-  transaction: Transaction | undefined
-  /** Replies plugins wrote with `ctx.respond` (`"250 text"`, one string per line). */
-  readonly replies: string[]
-  /** The total reply delay plugins asked for. */
-  readonly delay: number
-  /** Simulates the client going away: aborts the session signal. */
-  disconnect(): void
-  /** Starts a transaction (as MAIL does). */
-  begin(init?: TestTransactionInit): Transaction
-}
-
-export function testSession(connection: TestConnectionInit | Connection = {}): TestSession {
-  const conn = connection instanceof Connection ? connection : testConnection(connection)
-  const controller = new AbortController()
-  let delay = 0
-  const session: TestSession = {
-    connection: conn,
-    transaction: undefined,
-    replies: [],
-    get delay() {
-      return delay
-    },
-    signal: controller.signal,
-    async respond(code: number, message: string | readonly string[], enhanced?: EnhancedCode) {
-      const lines = typeof message === 'string' ? message.split('\n') : [...message]
-      for (const [i, l] of lines.entries()) {
-        session.replies.push(
-          `${code}${i < lines.length - 1 ? '-' : ' '}${enhanced ? `${enhanced} ` : ''}${l}`,
-        )
-      }
-    },
-    delayReplies(ms: number) {
-      delay = ms === 0 ? 0 : delay + ms
-    },
-    disconnect() {
-      controller.abort(new Error('client disconnected'))
-    },
-    begin(init?: TestTransactionInit) {
-      session.transaction = testTransaction(conn, init)
-      return session.transaction
-    },
-  }
-  return session
-}
+/** A plugin for a `config/plugins` line: the definition, or the definition and its arguments. */
+export type PluginEntry = PluginDefinition | { plugin: PluginDefinition; args?: string | readonly string[] }
 
 export interface LoadPluginOptions {
   /** The words after the plugin name in `config/plugins`: an array or one string. */
   args?: string | readonly string[]
   /** Config files, or the path of an existing config dir. */
   config?: ConfigFiles | string
-  /** Other plugins loaded before this one (for dependencies and interplay). */
-  before?: readonly { plugin: PluginDefinition; args?: string | readonly string[] }[]
+  /** Other plugins loaded before this one (for dependencies and interplay), e.g. mocks. */
+  before?: readonly PluginEntry[]
+  /** Other plugins loaded after this one (to see what it left for them, or to accept recipients). */
+  after?: readonly PluginEntry[]
   store?: Store
   dns?: DnsResolver
   /** Highest level kept in `logs` (default 7, everything). */
@@ -111,7 +64,12 @@ export interface LoadPluginOptions {
   coreVersion?: string
 }
 
-export interface PluginHarness {
+/**
+ * A loaded plugin and ways to call its hooks: the typed callers (`connect`, `helo`, `ehlo`,
+ * `mail`, `rcpt`, `data`, `data_post`, `queue`) build the session and transaction they need; the
+ * generic `first`, `notify` and `reduce` run any hook with the arguments given.
+ */
+export interface PluginHarness extends HookCallers {
   readonly host: PluginHost
   readonly configDir: string
   /** Log entries written while loading and running. */
@@ -145,6 +103,10 @@ function words(args: string | readonly string[] | undefined): string {
   return typeof args === 'string' ? args : args.join(' ')
 }
 
+function entryOf(entry: PluginEntry): { plugin: PluginDefinition; args?: string | readonly string[] } {
+  return isPluginDefinition(entry) ? { plugin: entry } : entry
+}
+
 export async function loadPlugin(
   plugin: PluginDefinition,
   options: LoadPluginOptions = {},
@@ -155,17 +117,17 @@ export async function loadPlugin(
     if (ownDir) rmSync(configDir, { recursive: true, force: true })
   }
   const logs: LogEntry[] = []
-  const before = options.before ?? []
-  const lines = [
-    ...before.map((b) => `${b.plugin.name} ${words(b.args)}`),
-    `${plugin.name} ${words(options.args)}`,
+  const entries = [
+    ...(options.before ?? []).map(entryOf),
+    { plugin, args: options.args },
+    ...(options.after ?? []).map(entryOf),
   ]
   let host: PluginHost
   try {
     host = await createPluginHost({
       configDir,
-      definitions: [...before.map((b) => b.plugin), plugin],
-      pluginLines: lines,
+      definitions: entries.map((e) => e.plugin),
+      pluginLines: entries.map((e) => `${e.plugin.name} ${words(e.args)}`),
       ...testHostServices(options, logs),
       ...(options.coreVersion ? { coreVersion: options.coreVersion } : {}),
     })
@@ -205,12 +167,14 @@ export function harnessOf(
 ): PluginHarness {
   const d = host.dispatcher
   let closed: Promise<void> | undefined
+  const first: PluginHarness['first'] = (hook, s, ...args) => d.runFirst(hook, s, ...args)
   return {
+    ...hookCallers(first),
     host,
     configDir,
     logs,
     session: (c) => testSession(c),
-    first: (hook, s, ...args) => d.runFirst(hook, s, ...args),
+    first,
     notify: (hook, s, ...args) => d.runNotify(hook, s, ...args),
     reduce: (hook, s, value, ...args) => d.runReduce(hook, s, value, ...args),
     writeConfig(name, content) {

@@ -1,4 +1,15 @@
+// The main entry loads from ESM and CommonJS without vitest: nothing here imports it at load.
+// The helpers that define vitest suites are in `@postern/testing/vitest`.
 export { acceptRecipients } from './accept-recipients.js'
+export {
+  DEFAULT_MESSAGE,
+  DEFAULT_RECIPIENT,
+  DEFAULT_SENDER,
+  type EnvelopeCallOptions,
+  type HookCallers,
+  type HookCallOptions,
+  type TransactionCallOptions,
+} from './callers.js'
 export {
   type EngineOptions,
   openSession,
@@ -10,12 +21,20 @@ export {
   type ConfigFiles,
   type LoadPluginOptions,
   loadPlugin,
+  type PluginEntry,
   type PluginHarness,
-  type TestSession,
-  testSession,
   writeConfigDir,
 } from './harness.js'
 export { type LoadInstalledOptions, loadInstalled } from './installed.js'
+export {
+  type MockArgs,
+  type MockCall,
+  type MockHook,
+  type MockHooks,
+  type MockPlugin,
+  type MockVerdict,
+  mockPlugin,
+} from './mock-plugin.js'
 export {
   type TestConnectionInit,
   type TestTransactionInit,
@@ -26,4 +45,4 @@ export {
 } from './models.js'
 export { loadPluginForTest } from './per-test.js'
 export { type QueueRun, type RunQueueOptions, runQueue } from './queue.js'
-export { type StoreContractOptions, storeContract } from './store-contract.js'
+export { type TestSession, testSession } from './test-session.js'

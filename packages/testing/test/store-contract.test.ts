@@ -1,5 +1,5 @@
 import { MemoryStore } from '@postern/core'
-import { storeContract } from '../src/index.js'
+import { storeContract } from '../src/vitest.js'
 
 // core's in-process store is the reference every other backend is held to.
 storeContract('MemoryStore (core)', async () => new MemoryStore())
