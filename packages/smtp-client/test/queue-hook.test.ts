@@ -43,7 +43,12 @@ describe('queueHook', () => {
     const { result } = await runQueue(plugin, {
       transaction: { sender: 'a@example.org', recipients: ['b@example.com'] },
     })
-    expect(result).toMatchObject({ code: DENYSOFT, message: ['No message to queue'], enhanced: '4.3.0' })
+    expect(result).toMatchObject({
+      code: DENYSOFT,
+      message: ['No message to queue'],
+      enhanced: '4.3.0',
+      reply: 451,
+    })
     expect(calls).toBe(0)
   })
 

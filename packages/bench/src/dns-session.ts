@@ -2,7 +2,7 @@
  * How long a session waits for DNS, cold cache vs warm, with all six DNS plugins loaded the way
  * a site would list them, against the real dnsmasq of the tests. Prints figures; asserts nothing.
  *
- *     pnpm exec tsx packages/dnsbl/bench/dns-session.ts [sessions] [delay-ms]
+ *     pnpm bench:dns [sessions] [delay-ms]
  *
  * A session is connect → EHLO → MAIL → RCPT → data_post_headers with no client delay between
  * commands, so the time is what the hooks spent blocked on lookups (the lookups started at
@@ -11,15 +11,15 @@
  * a network: there the cold figure shows how many round trips are on the critical path.
  */
 import { performance } from 'node:perf_hooks'
+import checkDns from '@postern/check-dns'
 import { createDnsResolver } from '@postern/core'
+import whitelist from '@postern/dns-whitelist-soft'
+import dnsbl from '@postern/dnsbl'
+import nodialup from '@postern/nodialup'
+import rhsbl from '@postern/rhsbl'
+import spf from '@postern/spf'
 import { startDelayProxy, startTestDns, TEST_DNS } from '@postern/test-peers'
 import { loadPlugin, testAddress } from '@postern/testing'
-import checkDns from '../../check-dns/src/index.js'
-import whitelist from '../../dns-whitelist-soft/src/index.js'
-import nodialup from '../../nodialup/src/index.js'
-import rhsbl from '../../rhsbl/src/index.js'
-import spf from '../../spf/src/index.js'
-import dnsbl from '../src/index.js'
 
 const runs = Number(process.argv[2] ?? 20)
 const delayMs = Number(process.argv[3] ?? 20)
