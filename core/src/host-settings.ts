@@ -1,5 +1,6 @@
 /**
- * The core's own one-value config files: `plugin_timeout`, `dns_timeout` and `dns_servers`.
+ * The core's own one-value config files: `plugin_timeout`, `dns_timeout`, `dns_failure_ttl`
+ * and `dns_servers`.
  * A bad value stops the load with a ConfigError naming the file and line: a timeout that was
  * silently replaced by a default (or by NaN, which fires at once) would only show up as
  * mysterious 451s under load, long after the edit that caused it.
@@ -18,14 +19,23 @@ export function positiveSeconds(text: string): number | undefined {
   return seconds > 0 ? seconds * 1000 : undefined
 }
 
-/** A positive number of seconds from a one-value file, in ms; the default if absent. */
-export function secondsSetting(files: ConfigDir, name: string, defaultSeconds: number): number {
+/**
+ * A positive number of seconds from a one-value file, in ms; the default if absent. With
+ * `zero: true`, 0 is allowed too (a setting where 0 turns something off).
+ */
+export function secondsSetting(
+  files: ConfigDir,
+  name: string,
+  defaultSeconds: number,
+  { zero = false }: { zero?: boolean } = {},
+): number {
   const line = files.lines(name)[0]
   if (!line) return defaultSeconds * 1000
+  if (zero && SECONDS.test(line.value) && Number(line.value) === 0) return 0
   const ms = positiveSeconds(line.value)
   if (ms === undefined)
     throw new ConfigError(
-      `${name} must be a positive number of seconds, not ${JSON.stringify(line.value)}`,
+      `${name} must be a ${zero ? 'non-negative' : 'positive'} number of seconds, not ${JSON.stringify(line.value)}`,
       line.file,
       line.line,
     )

@@ -69,6 +69,8 @@ export interface PluginHost {
 
 const DEFAULT_TIMEOUT_S = 30
 const DEFAULT_DNS_TIMEOUT_S = 5
+/** How long a DNS failure (SERVFAIL, timeout) is remembered, so a dead list costs one wait. */
+const DEFAULT_DNS_FAILURE_TTL_S = 5
 
 function pluginLinesFrom(config: ConfigDir, given: readonly string[] | undefined) {
   if (!given) return parsePluginLines(config.lines('plugins'))
@@ -106,6 +108,7 @@ export async function createPluginHost(options: PluginHostOptions): Promise<Plug
       createDnsResolver({
         servers: dnsServersSetting(files),
         timeout: secondsSetting(files, 'dns_timeout', DEFAULT_DNS_TIMEOUT_S),
+        failureTtl: secondsSetting(files, 'dns_failure_ttl', DEFAULT_DNS_FAILURE_TTL_S, { zero: true }),
       })
   } catch (err) {
     files.close()

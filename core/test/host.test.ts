@@ -73,6 +73,19 @@ describe('core settings', () => {
     },
   )
 
+  it.each(['-1', 'never'])(
+    'dns_failure_ttl %j is a ConfigError (0, turning the cache off, is fine)',
+    async (value) => {
+      const err = await load({ plugins: 'idle\n', dns_failure_ttl: `${value}\n` }, [idle]).catch((e) => e)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect(err.message).toBe(
+        `${path.join(dir, 'dns_failure_ttl')}:1: dns_failure_ttl must be a non-negative number of seconds, not ${JSON.stringify(value)}`,
+      )
+      host = await load({ plugins: 'idle\n', dns_failure_ttl: '0\n' }, [idle])
+      expect(host.plugins).toHaveLength(1)
+    },
+  )
+
   it('a bad dns_servers line is a ConfigError naming the file and line', async () => {
     const err = await load({ plugins: '', dns_servers: '192.0.2.53\n192.0.2.54:99999\n' }).catch((e) => e)
     expect(err).toBeInstanceOf(ConfigError)

@@ -16,9 +16,16 @@ export interface Running {
   exited: Promise<number | string>
 }
 
-/** Starts `postern` (the built CLI) from the repo root and waits for "listening on". */
-export async function startPostern(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  const child = spawn(process.execPath, [cliPath, ...args], {
+/**
+ * Starts `postern` (the built CLI) from the repo root and waits for "listening on". `entry` is
+ * the script node runs: the CLI itself, or a wrapper such as scripts/start.mjs (`pnpm start`).
+ */
+export async function startPostern(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  entry: string = cliPath,
+): Promise<Running> {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
