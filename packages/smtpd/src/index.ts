@@ -4,6 +4,6 @@ export { type MemorySession, type MemorySessionOptions, openMemorySession } from
 export { formatReply } from './reply.js'
 export { createServer, type ListenAddress, PosternServer, parseListen, type ServerOptions } from './server.js'
 export { Session, type SessionOptions } from './session.js'
-export { readSettings, type Settings } from './settings.js'
+export { loadSettings, readSettings, type Settings, type SettingsSource } from './settings.js'
 export type { Transport } from './transport.js'
 export { REPLIES } from './verdict-replies.js'

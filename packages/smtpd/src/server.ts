@@ -19,7 +19,7 @@ import { readProxyHeader } from './proxy-protocol.js'
 import { formatReply } from './reply.js'
 import { loadServerTls, type ServerTls } from './server-tls.js'
 import { Session } from './session.js'
-import { readSettings, type Settings } from './settings.js'
+import { loadSettings, type Settings } from './settings.js'
 import { openSiteStore } from './site-store.js'
 import { SocketTransport, tlsInfo } from './socket-transport.js'
 import { ensureSpoolDir, sweepSpoolDir } from './spool-dir.js'
@@ -146,7 +146,7 @@ export class PosternServer {
       })
     }
     try {
-      const settings = readSettings(host.config.files)
+      const settings = await loadSettings(host.config)
       const proxyHosts = new BlockList()
       for (const entry of settings.proxyHosts) {
         const [ip, bits] = entry.split('/') as [string, string | undefined]

@@ -4,7 +4,7 @@
  */
 import os from 'node:os'
 import path from 'node:path'
-import type { ConfigDir } from '@postern/core'
+import type { PluginConfig } from '@postern/core'
 import { defaultSpoolDir } from './spool-dir.js'
 
 export interface Settings {
@@ -70,7 +70,7 @@ export interface Settings {
   // ---- end protocol limits ----
 }
 
-function num(config: ConfigDir, name: string, fallback: number, min = 0): number {
+function num(config: SettingsSource, name: string, fallback: number, min = 0): number {
   const v = config.get(name)
   if (v === undefined) return fallback
   const n = Number(v)
@@ -78,7 +78,12 @@ function num(config: ConfigDir, name: string, fallback: number, min = 0): number
   return n
 }
 
-function oneOf<T extends string>(config: ConfigDir, name: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  config: SettingsSource,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const v = config.get(name)?.toLowerCase()
   if (v === undefined) return fallback
   if (!(allowed as readonly string[]).includes(v))
@@ -86,7 +91,16 @@ function oneOf<T extends string>(config: ConfigDir, name: string, allowed: reado
   return v as T
 }
 
-export function readSettings(config: ConfigDir): Settings {
+/** What the settings are read from: the config dir, or the values the `config` hooks gave. */
+export interface SettingsSource {
+  readonly dir: string
+  get(name: string): string | undefined
+  get(name: string, fallback: string): string
+  list(name: string): readonly string[]
+}
+
+/** The engine's settings from the config files alone (no `config` hooks asked). */
+export function readSettings(config: SettingsSource): Settings {
   const me = config.get('me') ?? os.hostname()
   const authRes = config.get('me-auth-results')
   const resolve = (p: string | undefined) => (p ? path.resolve(config.dir, p) : undefined)
@@ -124,4 +138,32 @@ export function readSettings(config: ConfigDir): Settings {
     maxJunkCommands: num(config, 'max_junk_commands', 100, 1),
     // ---- end protocol limits ----
   }
+}
+
+/**
+ * The engine's settings as qpsmtpd reads its own: the `config` hooks first (http_config may set
+ * `databytes`), then the files. readSettings is synchronous, so the names it reads are learnt
+ * from a dry run on an empty source, each asked once through the plugins' config service, and
+ * the settings read again from those answers. Without config hooks, the answers are the files'.
+ */
+export async function loadSettings(config: PluginConfig): Promise<Settings> {
+  const names = new Set<string>()
+  readSettings(
+    answers(config.dir, (name) => {
+      names.add(name)
+      return []
+    }),
+  )
+  const values = new Map<string, readonly string[]>()
+  for (const name of names) values.set(name, await config.list(name))
+  return readSettings(answers(config.dir, (name) => values.get(name) ?? []))
+}
+
+function answers(dir: string, list: (name: string) => readonly string[]): SettingsSource {
+  function get(name: string): string | undefined
+  function get(name: string, fallback: string): string
+  function get(name: string, fallback?: string): string | undefined {
+    return list(name)[0] ?? fallback
+  }
+  return { dir, get, list }
 }

@@ -323,3 +323,42 @@ describe('embedding: createServer({ config, plugins }) without pluginLines', () 
     }
   })
 })
+
+describe('engine settings ask the config hooks first, then the files', () => {
+  it('databytes and smtpgreeting from a config hook; a file value the hook does not answer still counts', async () => {
+    const asked: string[] = []
+    const settingsFromHook = definePlugin({
+      name: 'settings_from_hook',
+      core: '^1.0.0',
+      hooks: {
+        config: (_ctx, key) => {
+          asked.push(key)
+          if (key === 'databytes') return { code: 900, message: ['1000'] }
+          if (key === 'smtpgreeting') return { code: 900, message: ['hooked.example ESMTP from a hook'] }
+          return undefined
+        },
+      },
+    })
+    const s = createServer({
+      config: configDir({
+        me: 'files.example\n',
+        databytes: '50000000\n',
+        spool_dir: `${path.join(dir, 'spool')}\n`,
+      }),
+      plugins: [settingsFromHook],
+      listen: ['127.0.0.1:0'],
+    })
+    try {
+      const [addr] = await s.listen()
+      expect(s.settings).toMatchObject({ databytes: 1000, me: 'files.example' })
+      expect(asked).toEqual(expect.arrayContaining(['databytes', 'smtpgreeting', 'me', 'max_rcpts']))
+      const c = await RawClient.open(addr!.port)
+      expect(await c.reply()).toBe('220 hooked.example ESMTP from a hook')
+      await c.command('EHLO c.example')
+      expect(await c.command('MAIL FROM:<a@example.org> SIZE=5000')).toMatch(/^552 5\.3\.4 /)
+      c.close()
+    } finally {
+      await s.close(1000)
+    }
+  })
+})
