@@ -13,6 +13,7 @@ import {
   type MimePart,
   parseRules,
   type Rule,
+  walkLimits,
 } from '@postern/content-rules'
 import { DECLINED, DONE, definePlugin, parseCode, type ReturnCode } from '@postern/core'
 import { peerDependencies } from '../package.json'
@@ -46,12 +47,7 @@ export default definePlugin({
     const rules = await config.parsed('charsets', (lines) => parseRules(lines))
     const fallback = defaultRule(args)
     const withHeaders = args.bool('headers', false)
-    const maxParts = args.number('max_parts', 1000)
-    if (!Number.isInteger(maxParts) || maxParts < 1)
-      throw new Error(`max_parts must be a positive integer, not ${args.get('max_parts')}`)
-    const maxNesting = args.number('max_nesting', 10)
-    if (!Number.isInteger(maxNesting) || maxNesting < 0)
-      throw new Error(`max_nesting must be a whole number, not ${args.get('max_nesting')}`)
+    const { maxParts, maxNesting } = walkLimits(args)
     const dryRun = args.get('reject') === '0'
 
     function found(part: MimePart): Found[] {

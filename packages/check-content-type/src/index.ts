@@ -5,7 +5,7 @@
  * and otherwise left to the next plugin. The message is read as a stream, part headers only;
  * the parts of attached messages (inline or not, up to `max_nesting` deep) are parts too.
  */
-import { firstMatch, judgeMessage, parseRules } from '@postern/content-rules'
+import { firstMatch, judgeMessage, parseRules, walkLimits } from '@postern/content-rules'
 import { definePlugin, isDenial } from '@postern/core'
 import { peerDependencies } from '../package.json'
 
@@ -15,12 +15,7 @@ export default definePlugin({
   description: "Checks every MIME part's content type against config/content_types",
   async setup({ args, config }) {
     const rules = await config.parsed('content_types', (lines) => parseRules(lines))
-    const maxParts = args.number('max_parts', 1000)
-    if (!Number.isInteger(maxParts) || maxParts < 1)
-      throw new Error(`max_parts must be a positive integer, not ${args.get('max_parts')}`)
-    const maxNesting = args.number('max_nesting', 10)
-    if (!Number.isInteger(maxNesting) || maxNesting < 0)
-      throw new Error(`max_nesting must be a whole number, not ${args.get('max_nesting')}`)
+    const { maxParts, maxNesting } = walkLimits(args)
     const dryRun = args.get('reject') === '0'
     const skipImmune = args.bool('skip_immune', false)
     return {
