@@ -91,24 +91,45 @@ class Receiver implements MessageSink {
     return true
   }
 
-  /** Waits for input with the minimum-rate rule. Undefined: the client left or was cut off. */
+  /**
+   * Waits for input with the minimum-rate rule. Undefined: the client left or was cut off.
+   * With `data_min_rate`, each `data_rate_window` must bring that rate's bytes: a window that
+   * did is followed by the next one even when its end falls in a pause, so a fast client is never
+   * cut off for pausing at a window boundary. Without it, `command_timeout` of silence ends it.
+   */
   async read(max?: number): Promise<Buffer | undefined> {
     const { dataMinRate, dataRateWindow, commandTimeout } = this.s.settings
-    const deadline = dataMinRate > 0 ? dataRateWindow : commandTimeout
-    const started = this.windowStart
-    const remaining = Math.max(1, deadline - (Date.now() - started))
     const p = max === undefined ? this.s.input.readChunk() : this.s.input.readUpTo(max)
-    const chunk = await this.s.withDeadline(p, remaining)
-    if (chunk === undefined) return undefined
-    if (typeof chunk === 'symbol') return this.#tooSlow()
-    this.windowBytes += chunk.length
-    this.#gc.add(chunk.length)
-    if (Date.now() - started >= deadline) {
-      if (dataMinRate > 0 && this.windowBytes < (dataMinRate * deadline) / 1000) return this.#tooSlow()
-      this.windowStart = Date.now()
-      this.windowBytes = 0
+    for (;;) {
+      const remaining =
+        dataMinRate > 0 ? Math.max(1, dataRateWindow - (Date.now() - this.windowStart)) : commandTimeout
+      const chunk = await this.s.withDeadline(p, remaining)
+      if (chunk === undefined) return undefined
+      if (typeof chunk === 'symbol') {
+        // The window ended in a pause (or, without a rate, the client fell silent).
+        if (dataMinRate === 0 || !this.#windowMet()) return this.#tooSlow()
+        this.#nextWindow()
+        continue
+      }
+      this.windowBytes += chunk.length
+      this.#gc.add(chunk.length)
+      if (dataMinRate > 0 && Date.now() - this.windowStart >= dataRateWindow) {
+        if (!this.#windowMet()) return this.#tooSlow()
+        this.#nextWindow()
+      }
+      return chunk
     }
-    return chunk
+  }
+
+  /** Did the current window bring `data_min_rate` bytes per second? */
+  #windowMet(): boolean {
+    const { dataMinRate, dataRateWindow } = this.s.settings
+    return this.windowBytes >= (dataMinRate * dataRateWindow) / 1000
+  }
+
+  #nextWindow(): void {
+    this.windowStart = Date.now()
+    this.windowBytes = 0
   }
 
   windowStart = Date.now()

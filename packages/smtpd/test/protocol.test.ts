@@ -239,6 +239,29 @@ describe('the SMTP conversation', () => {
     expect(replied).toMatch(/^421 4\.4\.2 /)
     expect(e.queued).toHaveLength(0)
   }, 10_000)
+
+  it('lets a fast client pause across a rate window end: the window it filled is judged, not the pause', async () => {
+    e = await engine({ config: { data_rate_window: '1\n', data_min_rate: '100\n' } })
+    const s = await e.open()
+    await toData(s)
+    // 20 KB at once fills the first window 200 times over; then a pause that outlasts it.
+    s.send(`Subject: paused\r\n\r\n${'x'.repeat(20_000)}\r\n`)
+    await new Promise((r) => setTimeout(r, 1500))
+    // Enough to fill a window too, so a late timer on a busy machine cannot make it look slow.
+    s.send(`${'y'.repeat(2_000)}\r\n.\r\n`)
+    expect(await s.reply()).toMatch(/^250 2\.0\.0 /)
+    expect(e.queued).toHaveLength(1)
+  }, 10_000)
+
+  it('still cuts off a client that falls silent for a whole window after a fast start', async () => {
+    e = await engine({ config: { data_rate_window: '1\n', data_min_rate: '100\n' } })
+    const s = await e.open()
+    await toData(s)
+    s.send(`Subject: then silence\r\n\r\n${'x'.repeat(20_000)}\r\n`)
+    expect(await s.reply()).toMatch(/^421 4\.4\.2 /)
+    await s.ended
+    expect(e.queued).toHaveLength(0)
+  }, 10_000)
 })
 
 describe('hook verdicts become replies (qpsmtpd mapping)', () => {
