@@ -17,7 +17,13 @@ import {
   plainIp,
   type SessionContext,
 } from '@postern/core'
-import { parseDnsErrorPolicy, replySafe } from '@postern/dns-lists'
+import {
+  createZoneBreakers,
+  parseDnsErrorPolicy,
+  parseZoneBreakerArgs,
+  replySafe,
+  ZONE_SKIPPED,
+} from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
 import { parseAllow } from './allow.js'
 import { checkIp, type IpCheck, lookupDeadline } from './lookup.js'
@@ -34,7 +40,7 @@ export default definePlugin({
   name: 'dnsbl',
   core: peerDependencies['@postern/core'],
   description: 'Refuses clients whose IP is listed in DNS blocklists',
-  async setup({ config, args, dns }) {
+  async setup({ config, args, dns, log: pluginLog }) {
     const zones = await config.parsed('dnsbl_zones', parseZones)
     const allow = await config.parsed('dnsbl_allow', parseAllow)
     const mode = parseRejectMode(args)
@@ -42,6 +48,9 @@ export default definePlugin({
     const ipv6 = args.bool('ipv6', true)
     // qpsmtpd's `timeout`: seconds all of one client's lookups may take (A and TXT together).
     const deadlineMs = lookupDeadline(args.get('timeout'))
+    // A zone that stops answering is skipped for a while (zone_failures, zone_cooldown) rather
+    // than costing every new client a timeout; its opening and closing are logged here, once.
+    const breakers = createZoneBreakers({ ...parseZoneBreakerArgs(args), log: pluginLog })
     // One lookup per connection, shared by every RCPT; keyed by the connection object so it
     // goes away with it.
     const checks = new WeakMap<Connection, Promise<IpCheck | undefined>>()
@@ -57,7 +66,7 @@ export default definePlugin({
       }
       const list = await zones.get()
       if (!list.length) return undefined
-      return checkIp(dns, ip, list, deadlineMs)
+      return checkIp(dns, ip, list, deadlineMs, breakers)
     }
 
     function check(ctx: SessionContext): Promise<IpCheck | undefined> {
@@ -91,7 +100,9 @@ export default definePlugin({
           ctx.log.warn(
             `${a.zone.name} answered ${a.codes.join(',')}: not a listing (list error or dead list?)`,
           )
-        if (a.status === 'error') ctx.log.warn(`${a.zone.name}: lookup failed (${a.code})`)
+        // A skipped zone was logged when it began to be skipped, not once per client.
+        if (a.status === 'error' && a.code !== ZONE_SKIPPED)
+          ctx.log.warn(`${a.zone.name}: lookup failed (${a.code})`)
       }
       if (!result.listed && !result.errors.length)
         ctx.log.result('pass', `not listed in ${result.answers.length} zone(s)`)
@@ -108,7 +119,9 @@ export default definePlugin({
         return ctx.reject(text, '5.7.1', `listed in ${why}`)
       }
       if (!result.errors.length) return undefined
-      const zonesDown = result.errors.map((e) => e.zone.name).join(', ')
+      const zonesDown = result.errors
+        .map((e) => (e.code === ZONE_SKIPPED ? `${e.zone.name} (skipped: not answering)` : e.zone.name))
+        .join(', ')
       if (onDnsError === 'pass') {
         ctx.log.result('error', `no answer from ${zonesDown}; passing (dns_error pass)`)
         return undefined

@@ -6,7 +6,7 @@
  * can wait for two lookups in a row (A, then TXT); the `timeout` argument bounds both together.
  */
 import { type DnsResolver, reverseIp, withDeadline } from '@postern/core'
-import { type ListAnswer, listText, queryList } from '@postern/dns-lists'
+import { type ListAnswer, listText, queryList, ZONE_SKIPPED, type ZoneBreakers } from '@postern/dns-lists'
 import type { Zone } from './zones.js'
 
 /**
@@ -19,7 +19,7 @@ export interface IpCheck {
   /** The first listing in config order, if any. */
   readonly listed: Extract<ZoneAnswer, { status: 'listed' }> | undefined
   readonly answers: readonly ZoneAnswer[]
-  /** Zones whose lookup failed (SERVFAIL, timeout): the verdict is unknown for them. */
+  /** Zones whose lookup failed (SERVFAIL, timeout) or was skipped: the verdict is unknown for them. */
   readonly errors: readonly Extract<ZoneAnswer, { status: 'error' }>[]
 }
 
@@ -63,13 +63,23 @@ export function lookupDeadline(value: string | undefined): number | undefined {
   return Math.round(seconds * 1000)
 }
 
+/**
+ * With `breakers`, a zone that has stopped answering is not asked: its answer is an error with
+ * code `ZONE_SKIPPED`, so the plugin's `dns_error` policy applies to it as to any failed lookup.
+ */
 export async function checkIp(
   dns: DnsResolver,
   ip: string,
   zones: readonly Zone[],
   deadlineMs?: number,
+  breakers?: ZoneBreakers,
 ): Promise<IpCheck> {
-  const answers = await Promise.all(zones.map((z) => lookupZone(dns, ip, z, deadlineMs)))
+  const ask = async (zone: Zone): Promise<ZoneAnswer> => {
+    const lookup = () => lookupZone(dns, ip, zone, deadlineMs)
+    if (!breakers) return lookup()
+    return (await breakers.ask(zone.name, ip, lookup)) ?? { zone, status: 'error', code: ZONE_SKIPPED }
+  }
+  const answers = await Promise.all(zones.map(ask))
   const listed = answers.find((a): a is Extract<ZoneAnswer, { status: 'listed' }> => a.status === 'listed')
   const errors = answers.filter((a): a is Extract<ZoneAnswer, { status: 'error' }> => a.status === 'error')
   return { listed, answers, errors }

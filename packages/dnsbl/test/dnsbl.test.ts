@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   createDnsResolver,
   DECLINED,
@@ -26,6 +27,26 @@ function load(
     dns: opts.dns ?? resolver(),
     config: { dnsbl_zones: zones, ...opts.files },
   })
+}
+
+/**
+ * A resolver asking whichever real resolver `current()` returns at the time: a list whose
+ * servers stop answering and then come back.
+ */
+function switching(current: () => DnsResolver): DnsResolver {
+  return {
+    resolve4: (name) => current().resolve4(name),
+    resolve6: (name) => current().resolve6(name),
+    resolveMx: (name) => current().resolveMx(name),
+    resolveTxt: (name) => current().resolveTxt(name),
+    resolvePtr: (name) => current().resolvePtr(name),
+    resolveNs: (name) => current().resolveNs(name),
+    reverse: (ip) => current().reverse(ip),
+    get stats() {
+      return current().stats
+    },
+    clearCache: () => current().clearCache(),
+  }
 }
 
 /** A reply's text, lines joined with \n (results carry the lines as an array). */
@@ -231,6 +252,110 @@ describe.skipIf(!peer)('dnsbl against dnsmasq', () => {
       expect((await session(harness, IP.listed)).result).toMatchObject({ code: DENYSOFT, enhanced: '4.4.3' })
       expect((await session(harness, IP.listed, 'postmaster@example.org')).result.code).toBe(DECLINED)
     })
+
+    // Clients get addresses of their own below: the resolver caches a failure per name, so only a
+    // new name shows whether the zone is asked.
+    describe('a zone that stops answering (zone_failures, zone_cooldown)', () => {
+      const client = (n: number) => `198.51.100.${n}`
+      const lines = (h: PluginHarness, re: RegExp) => h.logs.filter((e) => re.test(e.message)).length
+
+      it('skips a black-holed zone after N failures, probes it once after the cool-down, and keeps asking the zone that answers', async () => {
+        const blackHole = peer!.stubs.blackHole
+        const harness = await load([Z.timeout, Z.dnsbl], {
+          args: 'zone_failures 3 zone_cooldown 3',
+          dns: resolver(300),
+        })
+        const before = blackHole.queries
+        const asked = () => blackHole.queries - before
+        // Three new clients at once: three names time out in slow.test.
+        const first = await Promise.all([1, 2, 3].map((n) => session(harness, client(n))))
+        expect(first.map((r) => r.result.code)).toEqual([DECLINED, DECLINED, DECLINED])
+        expect(asked()).toBe(3)
+        expect(
+          lines(harness, /slow\.test: 3 lookups in a row failed \(last: ETIMEOUT\): skipped for 3s/),
+        ).toBe(1)
+
+        // Skipped: the next clients pass at once under dns_error pass, the black hole hears nothing,
+        // and a listing in bl.test still refuses.
+        expect((await session(harness, client(4))).result.code).toBe(DECLINED)
+        expect((await session(harness, IP.listed)).result).toMatchObject({ code: DENY, enhanced: '5.7.1' })
+        expect(asked()).toBe(3)
+        expect(lines(harness, /no answer from slow\.test \(skipped: not answering\); passing/)).toBe(1)
+        // The per-client warning is for real failures only: the three, not the skipped ones.
+        expect(lines(harness, /slow\.test: lookup failed/)).toBe(3)
+
+        // A cool-down of 3 s leaves the skipped-phase checks above room on a busy machine.
+        await sleep(3100)
+        // Cool-down over: of two clients at once, one probes; the probe times out too.
+        const probe = await Promise.all([5, 6].map((n) => session(harness, client(n))))
+        expect(probe.map((r) => r.result.code)).toEqual([DECLINED, DECLINED])
+        expect(asked()).toBe(4)
+        expect((await session(harness, client(7))).result.code).toBe(DECLINED)
+        expect(asked()).toBe(4)
+        expect(lines(harness, /slow\.test still does not answer \(ETIMEOUT\)/)).toBe(1)
+        expect(lines(harness, /lookups in a row failed/)).toBe(1)
+      })
+
+      it('puts a zone back in use when the probe gets an answer, logging each change once', async () => {
+        const dead = resolver(300, peer!.blackHole)
+        const alive = resolver()
+        let current = dead
+        const harness = await load([Z.dnsbl], {
+          args: 'zone_failures 2 zone_cooldown 3',
+          dns: switching(() => current),
+        })
+        await Promise.all([11, 12].map((n) => session(harness, client(n))))
+        // The list answers again, but stays skipped until its cool-down is over.
+        current = alive
+        expect((await session(harness, IP.listed)).result.code).toBe(DECLINED)
+        expect(alive.stats.queries).toBe(0)
+
+        // A cool-down of 3 s leaves the skipped-phase checks above room on a busy machine.
+        await sleep(3100)
+        expect((await session(harness, IP.listed)).result.code).toBe(DENY) // the probe
+        expect((await session(harness, IP.listedPbl)).result.code).toBe(DENY)
+        expect((await session(harness, client(13))).result.code).toBe(DECLINED)
+        expect(alive.stats.queries).toBe(5) // A and TXT for each listing, A for the clean client
+        expect(lines(harness, /bl\.test: 2 lookups in a row failed/)).toBe(1)
+        expect(lines(harness, /bl\.test answers again: back in use/)).toBe(1)
+      })
+
+      it('with dns_error defer, defers while a SERVFAIL zone is skipped, at once; 5 failures by default', async () => {
+        const servfail = peer!.stubs.servfail
+        const harness = await load([Z.servfail], { args: 'dns_error defer', dns: resolver(300) })
+        // Per client: did the SERVFAIL server hear of it? (dnsmasq may ask it more than once.)
+        const heard: boolean[] = []
+        for (let n = 21; n <= 28; n++) {
+          const before = servfail.queries
+          expect((await session(harness, client(n))).result, client(n)).toMatchObject({
+            code: DENYSOFT,
+            enhanced: '4.4.3',
+          })
+          heard.push(servfail.queries > before)
+        }
+        expect(heard).toEqual([true, true, true, true, true, false, false, false])
+        expect(lines(harness, /fail, no answer from broken\.test \(skipped: not answering\)/)).toBe(3)
+        expect((await session(harness, client(29), 'postmaster@example.org')).result.code).toBe(DECLINED)
+      })
+
+      it('never skips with zone_failures 0, nor for NXDOMAIN (not listed) answers', async () => {
+        const servfail = peer!.stubs.servfail
+        const off = await load([Z.servfail], { args: 'zone_failures 0', dns: resolver(300) })
+        const heard: boolean[] = []
+        for (let n = 31; n <= 37; n++) {
+          const before = servfail.queries
+          await session(off, client(n))
+          heard.push(servfail.queries > before)
+        }
+        expect(heard).toEqual(new Array(7).fill(true))
+        await off.close()
+
+        const harness = await load([Z.dnsbl], { args: 'zone_failures 1' })
+        for (let n = 41; n <= 45; n++) expect((await session(harness, client(n))).result.code).toBe(DECLINED)
+        expect((await session(harness, IP.listed)).result.code).toBe(DENY)
+        expect(lines(harness, /lookups in a row failed/)).toBe(0)
+      })
+    })
   })
 })
 
@@ -252,6 +377,12 @@ describe('dnsbl config', () => {
       await expect(loadPlugin(plugin, { args: `timeout ${bad}`, dns: createDnsResolver() })).rejects.toThrow(
         /timeout must be a number of seconds above 0/,
       )
+    await expect(loadPlugin(plugin, { args: 'zone_failures few', dns: createDnsResolver() })).rejects.toThrow(
+      /zone_failures must be a whole number/,
+    )
+    await expect(
+      loadPlugin(plugin, { args: 'zone_cooldown soon', dns: createDnsResolver() }),
+    ).rejects.toThrow(/zone_cooldown must be seconds/)
   })
 
   it('does nothing without dnsbl_zones', async () => {

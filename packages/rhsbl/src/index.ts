@@ -14,7 +14,13 @@ import {
   type Transaction,
   type TransactionContext,
 } from '@postern/core'
-import { parseDnsErrorPolicy, replySafe } from '@postern/dns-lists'
+import {
+  createZoneBreakers,
+  parseDnsErrorPolicy,
+  parseZoneBreakerArgs,
+  replySafe,
+  ZONE_SKIPPED,
+} from '@postern/dns-lists'
 import { peerDependencies } from '../package.json'
 import { checkDomains, type DomainCheck, type Listed, type Role } from './lookup.js'
 import { parseZones } from './zones.js'
@@ -43,11 +49,14 @@ export default definePlugin({
   name: 'rhsbl',
   core: peerDependencies['@postern/core'],
   description: 'Refuses senders whose domain is listed in right-hand-side DNS blocklists',
-  async setup({ config, args, dns }) {
+  async setup({ config, args, dns, log: pluginLog }) {
     const zones = await config.parsed('rhsbl_zones', parseZones)
     const mode = parseRejectMode(args)
     const onDnsError = parseDnsErrorPolicy(args.get('dns_error'), 'pass')
     const checkHelo = args.bool('check_helo', false)
+    // A zone that stops answering is skipped for a while (zone_failures, zone_cooldown) rather
+    // than costing every new sender a timeout; its opening and closing are logged here, once.
+    const breakers = createZoneBreakers({ ...parseZoneBreakerArgs(args), log: pluginLog })
     const checks = new WeakMap<Transaction, Promise<DomainCheck | undefined>>()
 
     async function run(ctx: TransactionContext): Promise<DomainCheck | undefined> {
@@ -60,7 +69,7 @@ export default definePlugin({
       const helo = checkHelo ? lookupDomain(ctx.connection.helloHost) : undefined
       if (helo && helo !== from) names.push({ domain: helo, role: 'helo' })
       if (!names.length) return undefined
-      return checkDomains(dns, names, list)
+      return checkDomains(dns, names, list, breakers)
     }
 
     function check(ctx: TransactionContext): Promise<DomainCheck | undefined> {
@@ -103,7 +112,12 @@ export default definePlugin({
           ctx.log.result('pass', `not listed (${result.answers.length} lookups)`)
           return
         }
-        const down = result.errors.map((e) => `${e.domain}.${e.zone.name} ${e.code}`).join(', ')
+        const down = result.errors
+          .map(
+            (e) =>
+              `${e.domain}.${e.zone.name} ${e.code === ZONE_SKIPPED ? 'skipped (not answering)' : e.code}`,
+          )
+          .join(', ')
         if (onDnsError === 'pass') {
           ctx.log.result('error', `no answer for ${down}; passing (dns_error pass)`)
           return

@@ -4,7 +4,7 @@
  * on which server answered first. The TXT record is asked only for a listing.
  */
 import type { DnsResolver } from '@postern/core'
-import { queryList } from '@postern/dns-lists'
+import { queryList, ZONE_SKIPPED, type ZoneBreakers } from '@postern/dns-lists'
 import type { Zone } from './zones.js'
 
 export type Role = 'sender' | 'helo'
@@ -36,24 +36,43 @@ export interface DomainCheck {
   readonly answers: readonly DomainAnswer[]
 }
 
-async function lookup(dns: DnsResolver, domain: string, role: Role, zone: Zone): Promise<DomainAnswer> {
+/** Asks `<domain>.<zone>`; `breakers` may skip a zone that has stopped answering. */
+async function lookup(
+  dns: DnsResolver,
+  domain: string,
+  role: Role,
+  zone: Zone,
+  breakers: ZoneBreakers | undefined,
+): Promise<DomainAnswer> {
   const name = `${domain}.${zone.name}`
-  // A name past DNS's 253 characters cannot be listed; asking would only earn an error.
+  // A name past DNS's 253 characters cannot be listed; asking would only earn an error. Nor is
+  // it news about the zone, so the breaker does not see it.
   if (name.length > 253) return { domain, role, zone, status: 'clear' }
-  // A zone with its own message needs no TXT record.
-  const answer = await queryList(dns, name, zone.codes, zone.message === undefined)
-  // Answers that are not listings (a list's "query refused" code) count as not listed here.
-  if (answer.status === 'odd') return { domain, role, zone, status: 'clear' }
-  return { domain, role, zone, ...answer }
+  const ask = async (): Promise<DomainAnswer> => {
+    // A zone with its own message needs no TXT record.
+    const answer = await queryList(dns, name, zone.codes, zone.message === undefined)
+    // Answers that are not listings (a list's "query refused" code) count as not listed here.
+    if (answer.status === 'odd') return { domain, role, zone, status: 'clear' }
+    return { domain, role, zone, ...answer }
+  }
+  if (!breakers) return ask()
+  return (
+    (await breakers.ask(zone.name, name, ask)) ?? { domain, role, zone, status: 'error', code: ZONE_SKIPPED }
+  )
 }
 
+/**
+ * With `breakers`, a zone that has stopped answering is not asked: its answers are errors with
+ * code `ZONE_SKIPPED`, so the plugin's `dns_error` policy applies to them as to any failed lookup.
+ */
 export async function checkDomains(
   dns: DnsResolver,
   domains: readonly { domain: string; role: Role }[],
   zones: readonly Zone[],
+  breakers?: ZoneBreakers,
 ): Promise<DomainCheck> {
   const answers = await Promise.all(
-    domains.flatMap((d) => zones.map((z) => lookup(dns, d.domain, d.role, z))),
+    domains.flatMap((d) => zones.map((z) => lookup(dns, d.domain, d.role, z, breakers))),
   )
   return {
     listed: answers.find((a): a is Listed => a.status === 'listed'),

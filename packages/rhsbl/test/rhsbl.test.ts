@@ -124,6 +124,30 @@ describe.skipIf(!peer)('rhsbl against dnsmasq', () => {
       expect(harness.logs.some((e) => /passing \(dns_error pass\)/.test(e.message))).toBe(true)
     })
 
+    it('skips a zone after zone_failures failed senders in a row, and keeps asking the zone that answers', async () => {
+      const servfail = peer!.stubs.servfail
+      const harness = await load([Z.servfail, Z.rhsbl], 'zone_failures 2 zone_cooldown 60', resolver(300))
+      // Per sender (each a new domain: the resolver caches a failure per name): did the SERVFAIL
+      // server hear of it?
+      const heard: boolean[] = []
+      for (let n = 1; n <= 4; n++) {
+        const before = servfail.queries
+        expect((await send(harness, `bob@sender${n}.example.org`)).result.code).toBe(DECLINED)
+        heard.push(servfail.queries > before)
+      }
+      expect(heard).toEqual([true, true, false, false])
+      expect(
+        harness.logs.filter((e) => /broken\.test: 2 lookups in a row failed/.test(e.message)),
+      ).toHaveLength(1)
+      expect(
+        harness.logs.some((e) => /broken\.test skipped \(not answering\); passing/.test(e.message)),
+      ).toBe(true)
+      // The listing in rhs.test still refuses while broken.test is skipped.
+      const before = servfail.queries
+      expect((await send(harness, `bob@${D.rhsListed}`)).result.code).toBe(DENY)
+      expect(servfail.queries).toBe(before)
+    })
+
     it('defers with 451 4.4.3 with dns_error defer', async () => {
       const harness = await load([Z.rhsbl], 'dns_error defer', resolver(300, peer!.blackHole))
       expect((await send(harness, `bob@${D.rhsClean}`)).result).toMatchObject({
@@ -139,5 +163,6 @@ describe('rhsbl config', () => {
     await expect(loadPlugin(plugin, { config: { rhsbl_zones: ['ok.test', '-bad-'] } })).rejects.toThrow(
       /rhsbl_zones:2: bad DNS zone/,
     )
+    await expect(loadPlugin(plugin, { args: 'zone_failures -1' })).rejects.toThrow(/zone_failures must be/)
   })
 })

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { CORE_VERSION, createPluginHost, inspectPlugins, MemoryStore } from '@postern/core'
+import { serveAdmissions, workerAdmissions } from './cluster-admission.js'
 import { writeExampleConfig } from './init-config.js'
 import { createServer, type ListenAddress } from './server.js'
 import { importStores, openSiteStore } from './site-store.js'
@@ -181,7 +182,11 @@ function describe(addresses: readonly ListenAddress[]): string {
 async function serve(config: string, listen: string[]): Promise<void> {
   if (!existsSync(config))
     throw new Error(`config directory ${path.resolve(config)} not found (postern init DIR writes one)`)
-  const server = createServer({ config, ...(listen.length ? { listen } : {}) })
+  // A worker counts connections with the primary, so the limits hold for the whole server.
+  const admissions = process.env[WORKER_ENV]
+    ? workerAdmissions(process, (message) => server.host.log.warn(message))
+    : undefined
+  const server = createServer({ config, ...(listen.length ? { listen } : {}), admissions })
   const addresses = await server.listen()
   if (process.env[WORKER_ENV]) process.send?.({ type: 'ready', addresses })
   else console.log(`postern ${CORE_VERSION} listening on ${describe(addresses)}`)
@@ -203,6 +208,7 @@ async function serve(config: string, listen: string[]): Promise<void> {
 /** The primary of `--workers N`: forks workers that share the listeners, relays signals. */
 async function primary(n: number): Promise<void> {
   const { default: cluster } = await import('node:cluster')
+  serveAdmissions(cluster)
   let ready = 0
   const workers = Array.from({ length: n }, () => cluster.fork({ [WORKER_ENV]: '1' }))
   for (const w of workers) {

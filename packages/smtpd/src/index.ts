@@ -1,3 +1,9 @@
+export {
+  type Admissions,
+  type AdmissionVerdict,
+  ConnectionCounts,
+  type ConnectionLimits,
+} from './connection-counts.js'
 export { DataParser } from './data-parser.js'
 export { InputReader } from './input.js'
 export { type MemorySession, type MemorySessionOptions, openMemorySession } from './memory-session.js'

@@ -15,6 +15,7 @@ import {
   type PluginHostOptions,
   type RootLogger,
 } from '@postern/core'
+import { type Admissions, type AdmissionVerdict, ConnectionCounts } from './connection-counts.js'
 import { readProxyHeader } from './proxy-protocol.js'
 import { formatReply } from './reply.js'
 import { loadServerTls, type ServerTls } from './server-tls.js'
@@ -46,6 +47,11 @@ export interface ServerOptions {
   log?: RootLogger
   /** Passed to the plugin host (store, dns, searchDirs…). */
   host?: Partial<PluginHostOptions>
+  /**
+   * Where connections are counted against `max_connections` and `max_connections_per_ip`.
+   * Default: in this process. The CLI's `--workers` pass one that asks the primary.
+   */
+  admissions?: Admissions
 }
 
 /** `host:port`, `[v6]:port`, optionally followed by ` tls`. */
@@ -85,13 +91,13 @@ export class PosternServer {
   readonly #servers: Server[] = []
   /** Open sessions, with what was counted when each was admitted. */
   readonly #sessions = new Map<Session, Admission>()
-  readonly #perIp = new Map<string, number>()
-  #connections = 0
+  readonly #admissions: Admissions
   #closing = false
   addresses: ListenAddress[] = []
 
   constructor(options: ServerOptions) {
     this.#options = options
+    this.#admissions = options.admissions ?? new ConnectionCounts()
   }
 
   get host(): PluginHost {
@@ -212,21 +218,20 @@ export class PosternServer {
    * connection holds no suspended frame of ours beyond the session's own.
    */
   async #accept(raw: Socket, listener: ListenAddress): Promise<void> {
-    const gen = this.#gen
     raw.setNoDelay(true)
     raw.on('error', ignore)
     const ip = raw.remoteAddress?.replace(/^::ffff:/, '') ?? '0.0.0.0'
-    const { settings } = gen
+    const { settings, proxyHosts } = this.#gen
     if (this.#closing) return this.#refuse(raw, 421, `${settings.me} Service shutting down`, '4.3.2')
-    if (this.#connections >= settings.maxConnections)
-      return this.#refuse(raw, 421, `${settings.me} Too many connections, try again later`, '4.7.0')
     // BlockList.check builds a SocketAddress per call: skip it when no proxy host is configured.
-    const viaProxy =
-      settings.proxyHosts.length > 0 && gen.proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+    const viaProxy = settings.proxyHosts.length > 0 && proxyHosts.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
     // Behind a load balancer every client shares its address: count by the header's client.
-    if (!viaProxy && !this.#countIp(ip, settings))
-      return this.#refuse(raw, 421, `${settings.me} Too many connections from your host`, '4.7.0')
-    this.#connections++
+    let verdict = this.#admissions.open(viaProxy ? undefined : ip, settings)
+    // Only a worker of `--workers N` waits here (for the primary); one process answers at once.
+    if (typeof verdict !== 'string') verdict = await verdict
+    if (verdict !== 'admit') return this.#overLimit(raw, verdict, settings.me)
+    // Taken after any wait: a reload meanwhile may have retired (and closed) the one read above.
+    const gen = this.#gen
     gen.sessions++
     const admission: Admission = { ip: viaProxy ? undefined : ip, gen }
     let session: Session
@@ -247,9 +252,13 @@ export class PosternServer {
         leftover = proxied.rest
         // LOCAL and UNKNOWN headers name no client: those count for the proxy.
         const client = proxied.info?.remoteIp ?? ip
-        if (!this.#countIp(client, settings)) {
-          this.#release(admission)
-          return this.#refuse(raw, 421, `${settings.me} Too many connections from your host`, '4.7.0')
+        // The proxy's slot becomes the client's: released, then counted again by the client's IP.
+        this.#admissions.close(undefined)
+        let rekeyed = this.#admissions.open(client, gen.settings)
+        if (typeof rekeyed !== 'string') rekeyed = await rekeyed
+        if (rekeyed !== 'admit') {
+          this.#leave(gen)
+          return this.#overLimit(raw, rekeyed, gen.settings.me)
         }
         admission.ip = client
       }
@@ -260,7 +269,14 @@ export class PosternServer {
       const startTls = connection.tls ? undefined : gen.tls
       const transport = new SocketTransport(socket, connection, startTls, leftover)
       const { input } = transport
-      session = new Session({ host: gen.host, settings, connection, transport, input, onEnd: this.#ended })
+      session = new Session({
+        host: gen.host,
+        settings: gen.settings,
+        connection,
+        transport,
+        input,
+        onEnd: this.#ended,
+      })
     } catch (err) {
       gen.host.log.info(`connection from ${ip} dropped: ${(err as Error).message}`)
       raw.destroy()
@@ -284,22 +300,22 @@ export class PosternServer {
    * read its last replies, destroyed within 10 s).
    */
   #release({ ip, gen }: Admission): void {
-    this.#connections--
-    if (ip !== undefined) {
-      const n = (this.#perIp.get(ip) ?? 1) - 1
-      if (n <= 0) this.#perIp.delete(ip)
-      else this.#perIp.set(ip, n)
-    }
+    this.#admissions.close(ip)
+    this.#leave(gen)
+  }
+
+  /** One session fewer on `gen`; a retired generation closes with its last. */
+  #leave(gen: Generation): void {
     gen.sessions--
     if (gen.retired && gen.sessions === 0) void gen.host.close()
   }
 
-  /** Counts one more connection from `ip`; false (and nothing counted) when it is over the limit. */
-  #countIp(ip: string, settings: Settings): boolean {
-    const n = this.#perIp.get(ip) ?? 0
-    if (n >= settings.maxConnectionsPerIp) return false
-    this.#perIp.set(ip, n + 1)
-    return true
+  #overLimit(raw: Socket, verdict: Exclude<AdmissionVerdict, 'admit'>, me: string): void {
+    const text =
+      verdict === 'over-total'
+        ? 'Too many connections, try again later'
+        : 'Too many connections from your host'
+    this.#refuse(raw, 421, `${me} ${text}`, '4.7.0')
   }
 
   #implicitTls(raw: Socket, tls: ServerTls): Promise<TLSSocket> {
