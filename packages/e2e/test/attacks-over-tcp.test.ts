@@ -11,12 +11,19 @@
  *   second delivered message; a control row shows that message does arrive after a real one;
  * - `greeter`: check_earlytalker, which holds every greeting (the others would wait for it).
  */
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import path from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
-import { RawClient, type Running, requirePeer, startPostern, tempDir } from '@postern/test-peers'
+import {
+  RawClient,
+  type Running,
+  requirePeer,
+  SMUGGLING_VARIANTS,
+  selfSignedCert,
+  startPostern,
+  tempDir,
+} from '@postern/test-peers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const ME = 'mx.attacks.example'
@@ -68,30 +75,8 @@ async function startSite(name: string, plugins: string[], files: Record<string, 
 
 /** A self-signed certificate for localhost (openssl), for STARTTLS on `main`. */
 function tlsFiles(dir: string): Record<string, string> {
-  if (!openssl) return {}
-  mkdirSync(dir, { recursive: true })
-  const cert = path.join(dir, 'cert.pem')
-  const key = path.join(dir, 'key.pem')
-  execFileSync(
-    openssl,
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-    ],
-    { stdio: 'ignore' },
-  )
-  return { tls_cert: cert, tls_key: key }
+  const made = selfSignedCert(dir)
+  return made ? { tls_cert: made.cert, tls_key: made.key } : {}
 }
 
 beforeAll(async () => {
@@ -188,19 +173,7 @@ const SMUGGLED_DATA = `${ENVELOPE}DATA\r\n${FORGED}`
  */
 const SMUGGLED_BDAT = `${ENVELOPE}BDAT ${FORGED.length} LAST\r\n${FORGED}`
 
-// The end-of-data variants of the security reference (hannob/smtpsmug and Postfix's follow-ups).
-const VARIANTS: [string, string][] = [
-  ['lflf', '\n.\n'],
-  ['crcr', '\r.\r'],
-  ['crlf', '\r.\n'],
-  ['lfcr', '\n.\r'],
-  ['lfcrlf', '\n.\r\n'],
-  ['crlflf', '\r\n.\n'],
-  ['crcrlf', '\r.\r\n'],
-  ['crlfcr', '\r\n.\r'],
-  ['nul before dot', '\r\n\0.\r\n'],
-  ['CR run', '\r\n.\r\r\n'],
-]
+const VARIANTS = SMUGGLING_VARIANTS
 
 describe.each([
   ['with its defaults, smuggling with DATA', () => main, SMUGGLED_DATA],

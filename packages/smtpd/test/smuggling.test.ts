@@ -1,3 +1,4 @@
+import { SMUGGLING_VARIANTS } from '@postern/test-peers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { engine, type TestEngine, toData } from './helpers.js'
 
@@ -10,19 +11,7 @@ afterEach(async () => {
 const SMUGGLED =
   'MAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@us.example>\r\nDATA\r\nSubject: forged\r\n\r\nsmuggled\r\n'
 
-// The end-of-data variants from the security reference (hannob/smtpsmug and Postfix's follow-ups).
-const VARIANTS: [string, string][] = [
-  ['lflf', '\n.\n'],
-  ['crcr', '\r.\r'],
-  ['crlf', '\r.\n'],
-  ['lfcr', '\n.\r'],
-  ['lfcrlf', '\n.\r\n'],
-  ['crlflf', '\r\n.\n'],
-  ['crcrlf', '\r.\r\n'],
-  ['crlfcr', '\r\n.\r'],
-  ['nul before dot', '\r\n\0.\r\n'],
-  ['CR run', '\r\n.\r\r\n'],
-]
+const VARIANTS = SMUGGLING_VARIANTS
 
 describe('SMTP smuggling: no variant ends DATA early', () => {
   it.each(VARIANTS)('%s: one reply, no smuggled transaction', async (_name, eod) => {

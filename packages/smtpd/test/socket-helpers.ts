@@ -1,34 +1,12 @@
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { tempDir } from '@postern/test-peers'
+import { selfSignedCert, tempDir } from '@postern/test-peers'
 
-/** A self-signed certificate for localhost, made with the openssl program. */
+/** A self-signed certificate for localhost (test-peers' selfSignedCert; openssl is a CI peer). */
 export function makeCert(dir: string): { cert: string; key: string } {
-  const cert = path.join(dir, 'cert.pem')
-  const key = path.join(dir, 'key.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  )
-  return { cert, key }
+  const made = selfSignedCert(dir)
+  if (!made) throw new Error('openssl is not installed (scripts/peers/install.sh)')
+  return made
 }
 
 /** A config dir with the given files. */
