@@ -1,38 +1,18 @@
 /**
  * Streaming Content-Transfer-Encoding decoders for the body of an attached message, so that a
  * `message/rfc822` part sent in base64 or quoted-printable (RFC 2046 §5.2.1 forbids it, some
- * clients do it and mail readers still open it) is walked like a plain one. Memory is bounded:
- * only an incomplete base64 quantum or an unfinished quoted-printable line is carried over.
+ * clients do it and mail readers still open it) is walked like a plain one. The decoding is
+ * libbase64's and libqp's (what mailsplit itself uses); memory stays bounded: libbase64's Decoder
+ * streams, and libqp's Decoder keeps the whole part until the end, so quoted-printable is fed to
+ * libqp's `decode` a run of whole lines at a time instead.
  */
+
 import { PassThrough, Transform, type TransformCallback } from 'node:stream'
+import { Decoder as Base64Decoder } from 'libbase64'
+import { decode as decodeQuotedPrintable } from 'libqp'
 
 /** Longest unfinished quoted-printable line kept before it is decoded as it stands. */
 const MAX_PENDING_LINE = 64 * 1024
-
-class Base64Decoder extends Transform {
-  private rest = ''
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    const text = this.rest + chunk.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '')
-    const usable = text.length - (text.length % 4)
-    this.rest = text.slice(usable)
-    if (usable > 0) this.push(Buffer.from(text.slice(0, usable), 'base64'))
-    done()
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.rest) this.push(Buffer.from(this.rest, 'base64'))
-    done()
-  }
-}
-
-function decodeQuotedPrintable(text: string): Buffer {
-  const decoded = text
-    .replace(/[ \t]+(?=\r?\n)/g, '')
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
-  return Buffer.from(decoded, 'latin1')
-}
 
 class QuotedPrintableDecoder extends Transform {
   private rest = ''
@@ -40,9 +20,13 @@ class QuotedPrintableDecoder extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     const text = this.rest + chunk.toString('latin1')
     let cut = text.lastIndexOf('\n') + 1
-    // A line that never ends is decoded in pieces; the last two characters wait, they may be
-    // the start of an `=XX` escape or of a soft line break.
-    if (cut === 0 && text.length > MAX_PENDING_LINE) cut = text.length - 2
+    if (cut === 0 && text.length > MAX_PENDING_LINE) {
+      // A line that never ends is decoded in pieces; an `=XX` escape or a soft line break cut
+      // in two waits for the rest of it.
+      cut = text.length
+      const eq = text.lastIndexOf('=')
+      if (eq >= cut - 2) cut = eq
+    }
     this.rest = text.slice(cut)
     if (cut > 0) this.push(decodeQuotedPrintable(text.slice(0, cut)))
     done()
