@@ -72,65 +72,50 @@ describe('shutdown', () => {
   })
 
   it('a hook in flight: its reply goes out first, then the 421 (never 421 then 250)', async () => {
-    let release: () => void = () => {}
-    let entered: () => void = () => {}
-    const inHook = new Promise<void>((r) => {
-      entered = r
-    })
-    e = await engine({
-      plugins: [
-        definePlugin({
-          name: 'slow_helo',
-          core: '^1.0.0',
-          hooks: {
-            ehlo: () =>
-              new Promise<undefined>((r) => {
-                release = () => r(undefined)
-                entered()
-              }),
-          },
-        }),
-      ],
-    })
+    const held = heldHook('slow_helo', 'ehlo')
+    e = await engine({ plugins: [held.plugin] })
     const s = await e.open()
     await s.greeting
     s.send('EHLO c\r\n')
-    await inHook
+    await held.entered
     await s.session.shutdown()
     expect(s.pending()).toEqual([])
-    release()
+    held.release()
     expect(await s.reply()).toMatch(/^250-mx\.test\.example Hello c /)
     expect(await s.reply()).toBe(SHUTDOWN)
     await s.ended
   })
 
   it('a connect hook in flight: the banner first, then the 421', async () => {
-    let release: () => void = () => {}
-    let entered: () => void = () => {}
-    const inHook = new Promise<void>((r) => {
-      entered = r
-    })
-    e = await engine({
-      plugins: [
-        definePlugin({
-          name: 'slow_connect',
-          core: '^1.0.0',
-          hooks: {
-            connect: () =>
-              new Promise<undefined>((r) => {
-                release = () => r(undefined)
-                entered()
-              }),
-          },
-        }),
-      ],
-    })
+    const held = heldHook('slow_connect', 'connect')
+    e = await engine({ plugins: [held.plugin] })
     const s = await e.open()
-    await inHook
+    await held.entered
     await s.session.shutdown()
-    release()
+    held.release()
     expect(await s.greeting).toMatch(/^220 /)
     expect(await s.reply()).toBe(SHUTDOWN)
     await s.ended
   })
 })
+
+/** A plugin whose `hook` waits until released: a hook in flight when shutdown comes. */
+function heldHook(name: string, hook: 'ehlo' | 'connect') {
+  let release: () => void = () => {}
+  let enter: () => void = () => {}
+  const entered = new Promise<void>((r) => {
+    enter = r
+  })
+  const plugin = definePlugin({
+    name,
+    core: '^1.0.0',
+    hooks: {
+      [hook]: () =>
+        new Promise<undefined>((r) => {
+          release = () => r(undefined)
+          enter()
+        }),
+    },
+  })
+  return { plugin, entered, release: () => release() }
+}
